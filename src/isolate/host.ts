@@ -1,0 +1,115 @@
+/**
+ * Everything the planner needs to know about the host, probed once per process: which system
+ * directories exist (and which are symlinks, as on merged-/usr distributions), the bwrap binary and
+ * its version, and whether this machine lets us create the namespaces at all.
+ */
+import { execFile } from 'node:child_process'
+import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs'
+import { userInfo } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { SandboxUnavailableError } from '../policy/errors.js'
+import { bwrapFeatures, type BwrapFeatures } from './bwrap.js'
+import { SHARED_ETC, type Identity } from './etc.js'
+import type { HostLayout } from './plan.js'
+
+const run = promisify(execFile)
+const SYSTEM = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']
+const NOBODY = 65534
+
+export function probeHostLayout(): HostLayout {
+  const system = SYSTEM.filter((p) => existsSync(p)).map((p) => ({
+    path: p,
+    symlink: lstatSync(p).isSymbolicLink() ? readlinkSync(p) : null,
+  }))
+  return { system, etc: SHARED_ETC.filter((p) => existsSync(p)) }
+}
+
+/**
+ * Who the sandbox runs as. Rootless: the caller's own uid. As root, the sandbox must not be host root
+ * even inside its user namespace (a namespace root mapped to host uid 0 still passes DAC checks on
+ * root-owned host files), so we drop to the project owner, or to nobody when root owns the project.
+ */
+export function sandboxIdentity(root: string): Identity & { drop: boolean } {
+  const home = '/home/sandbox'
+  const uid = process.getuid!()
+  if (uid !== 0) return { uid, gid: process.getgid!(), user: userInfo().username || 'sandbox', home, drop: false }
+  const owner = statSync(root)
+  return owner.uid !== 0
+    ? { uid: owner.uid, gid: owner.gid, user: 'sandbox', home, drop: true }
+    : { uid: NOBODY, gid: NOBODY, user: 'sandbox', home, drop: true }
+}
+
+/** `setpriv` prefix that makes the launcher give up root before bwrap runs (as root only). */
+export function dropPrivileges(identity: Identity): string[] {
+  return ['setpriv', `--reuid=${identity.uid}`, `--regid=${identity.gid}`, '--clear-groups', '--']
+}
+
+export interface Bwrap {
+  path: string
+  features: BwrapFeatures
+}
+
+const FIX_USERNS = [
+  'bubblewrap needs unprivileged user namespaces. Depending on the machine:',
+  '  - Ubuntu 23.10+/24.04 (AppArmor): sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0',
+  '    (or install an AppArmor profile that allows userns for bwrap: apparmor-profiles bwrap-userns-restrict)',
+  '  - kernels with a userns switch: sudo sysctl -w kernel.unprivileged_userns_clone=1 / user.max_user_namespaces=15000',
+  '  - inside Docker: run with --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined (or --privileged)',
+].join('\n')
+
+/**
+ * Finds bwrap and proves it can build a sandbox of the kind we need, once. The probe runs with the
+ * same identity the workers will use, so a failure here is exactly the failure a worker would hit.
+ */
+export async function probeBwrap(option: string | undefined, identity: Identity & { drop: boolean }): Promise<Bwrap> {
+  const bin = option ?? 'bwrap'
+  let version: string
+  try {
+    version = (await run(bin, ['--version'])).stdout
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new SandboxUnavailableError(
+      code === 'ENOENT'
+        ? `bubblewrap (${bin}) was not found${option ? ' (option `bwrap`)' : ' on PATH'}. Install it: apt-get install bubblewrap / dnf install bubblewrap / pacman -S bubblewrap${option ? ', or fix the `bwrap` option' : ''}.`
+        : `running \`${bin} --version\` failed: ${(error as Error).message}`,
+    )
+  }
+  const features = bwrapFeatures(version)
+  const probe = [
+    ...(identity.drop ? dropPrivileges(identity) : []),
+    bin, '--unshare-all', '--die-with-parent', '--uid', String(identity.uid), '--gid', String(identity.gid),
+    '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', '/bin/sh', '-c', 'exit 0',
+  ]
+  try {
+    await run(probe[0], probe.slice(1), { timeout: 10_000 })
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim()
+    throw new SandboxUnavailableError(
+      `bubblewrap ${features.version} could not create the sandbox's namespaces` +
+      `${identity.drop ? ` (running as uid ${identity.uid}, since Vitest runs as root)` : ''}.\n` +
+      `Tried: ${probe.join(' ')}\nbwrap said: ${stderr || '(nothing)'}\n${FIX_USERNS}`,
+    )
+  }
+  return { path: bin, features }
+}
+
+/** node_modules folders from the project root up to /, where Node's resolution will look. */
+export function nodeModulesChain(root: string): string[] {
+  const found: string[] = []
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules')
+    if (existsSync(candidate)) found.push(candidate, realpathSync(candidate))
+    if (dir === path.dirname(dir)) return [...new Set(found)]
+  }
+}
+
+/** A path and, when it is reached through symlinks, the real location too (both must exist inside). */
+export function withRealpath(p: string): string[] {
+  try {
+    const real = realpathSync(p)
+    return real === p ? [p] : [p, real]
+  } catch {
+    return []
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The thin executor: runs a launch plan. Everything it does is decided by the plan and by bwrapArgs;
+ * here are only the effects (spawning, feeding bwrap its input fds).
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
+import { bwrapArgs, type BwrapFeatures } from './bwrap.js'
+import type { LaunchPlan } from './plan.js'
+
+export interface LaunchOptions {
+  bwrap: string
+  features: BwrapFeatures
+  /** Commands the launch goes through before bwrap (entering the cgroup, dropping root), each ending in `--` or taking argv. */
+  wrap: (argv: string[]) => string[]
+}
+
+export function launch(plan: LaunchPlan, options: LaunchOptions): ChildProcess {
+  const { args, inputs } = bwrapArgs(plan, options.features)
+  const argv = options.wrap([options.bwrap, ...args])
+  const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', 'ipc', ...inputs.map(() => 'pipe' as const)]
+  const child = spawn(argv[0], argv.slice(1), { stdio, env: plan.env, serialization: 'advanced' })
+  inputs.forEach((data, i) => {
+    const stream = child.stdio[4 + i] as NodeJS.WritableStream | null
+    // bwrap may die before reading everything; the exit is reported elsewhere, not as an EPIPE crash.
+    stream?.on('error', () => {})
+    stream?.end(data)
+  })
+  return child
+}

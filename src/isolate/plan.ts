@@ -1,0 +1,125 @@
+/**
+ * A policy becomes a launch plan: plain data describing the whole sandbox (setup operations in the
+ * order they apply, identity, environment, command, seccomp program). Pure, so every decision about
+ * what a test can see is unit-testable; src/isolate/bwrap.ts turns it into argv and launch.ts runs it.
+ * The plan also carries `access`, the host paths the sandbox can read and write: the RPC firewall
+ * polices the worker's channel with exactly this set, so mounts and firewall never disagree.
+ */
+import path from 'node:path'
+import { etcFiles, type Identity } from './etc.js'
+import { sandboxEnv } from './env.js'
+import type { Policy } from '../policy/types.js'
+
+/** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
+export type SetupOp =
+  | { op: 'ro-bind' | 'bind'; src: string; dest: string }
+  | { op: 'symlink'; target: string; dest: string }
+  | { op: 'file'; dest: string; data: string }
+  | { op: 'tmpfs'; dest: string; size: number | null; perms?: string }
+  | { op: 'proc'; dest: string }
+  | { op: 'dev'; dest: string }
+  | { op: 'dir'; dest: string }
+  | { op: 'remount-ro'; dest: string }
+
+/** What the host offers, probed once (src/isolate/host.ts). */
+export interface HostLayout {
+  /** Top-level system entries: /usr is bound, /bin, /lib, … are bound or recreated as symlinks. */
+  system: Array<{ path: string; symlink: string | null }>
+  /** Shared /etc entries that exist on this host. */
+  etc: string[]
+}
+
+export interface PlanInput {
+  policy: Policy
+  identity: Identity
+  host: HostLayout
+  /** The project root: mounted read-only, and the working directory. */
+  root: string
+  /** Other host paths the worker needs read-only: node_modules up the tree, Vitest, its temp dir, --require files, the node binary. */
+  needs: string[]
+  /** `node <execArgv> <vitest worker entry>` */
+  command: string[]
+  workerEnv: Record<string, string | undefined>
+  configEnv: Record<string, string>
+  seccomp: Buffer | null
+}
+
+export interface LaunchPlan {
+  ops: SetupOp[]
+  network: 'loopback' | 'host'
+  hostname: string
+  identity: Identity
+  cwd: string
+  env: Record<string, string>
+  command: string[]
+  seccomp: Buffer | null
+  access: { readable: string[]; writable: string[] }
+}
+
+const isInside = (child: string, parent: string) => child === parent || child.startsWith(parent === '/' ? '/' : `${parent}/`)
+
+/**
+ * Keeps the shortest path of each nested family with the same mode, and orders binds parents first,
+ * so a writable folder inside the read-only project is mounted on top of it, not under it.
+ */
+function bindOps(readonly: string[], writable: string[]): SetupOp[] {
+  const writableSet = [...new Set(writable.map((p) => path.resolve(p)))]
+  const readonlySet = [...new Set(readonly.map((p) => path.resolve(p)))].filter((p) => !writableSet.includes(p))
+  const entries = [
+    ...readonlySet.map((p) => ({ p, rw: false })),
+    ...writableSet.map((p) => ({ p, rw: true })),
+  ]
+  const kept = entries.filter((e) => {
+    // A path under another of the same mode adds nothing, unless a mount of the other mode lies between them.
+    return !entries.some((o) => o !== e && o.rw === e.rw && o.p !== e.p && isInside(e.p, o.p) &&
+      !entries.some((m) => m.rw !== e.rw && isInside(e.p, m.p) && isInside(m.p, o.p) && m.p !== o.p))
+  })
+  kept.sort((a, b) => a.p.split('/').length - b.p.split('/').length || a.p.localeCompare(b.p))
+  return kept.map((e) => ({ op: e.rw ? 'bind' : 'ro-bind', src: e.p, dest: e.p }))
+}
+
+export function planLaunch(input: PlanInput): LaunchPlan {
+  const { policy, identity, host, root } = input
+  const system: SetupOp[] = host.system.map((entry) =>
+    entry.symlink !== null
+      ? { op: 'symlink', target: entry.symlink, dest: entry.path }
+      : { op: 'ro-bind', src: entry.path, dest: entry.path },
+  )
+  const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname)).map(([dest, data]) => ({ op: 'file', dest, data }))
+  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly], policy.fs.writable)
+  const ops: SetupOp[] = [
+    ...system,
+    { op: 'dir', dest: '/etc' },
+    ...etc,
+    { op: 'proc', dest: '/proc' },
+    { op: 'dev', dest: '/dev' },
+    // Private scratch space first, so a project or Vitest temp dir under /tmp is bound on top of it.
+    { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
+    { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize },
+    ...binds,
+    // Everything else of the root (the tmpfs bwrap builds it on) becomes read-only last.
+    { op: 'remount-ro', dest: '/' },
+  ]
+  const readable = [
+    ...host.system.filter((e) => e.symlink === null).map((e) => e.path),
+    ...binds.map((op) => (op as { dest: string }).dest),
+  ]
+  return {
+    ops,
+    network: policy.network,
+    hostname: policy.hostname,
+    identity,
+    cwd: root,
+    env: sandboxEnv({
+      workerEnv: input.workerEnv,
+      configEnv: input.configEnv,
+      allow: policy.env.allow,
+      set: policy.env.set,
+      home: identity.home,
+      user: identity.user,
+    }),
+    command: input.command,
+    seccomp: input.seccomp,
+    access: { readable, writable: binds.filter((op) => op.op === 'bind').map((op) => (op as { dest: string }).dest) },
+  }
+}

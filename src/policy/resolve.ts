@@ -1,0 +1,91 @@
+/**
+ * Options + a test file → the Policy its sandbox gets. Pure. Rules are applied in order: a later
+ * rule overrides earlier settings field by field (arrays are replaced, `env.set` is merged), only for
+ * the files its globs match (picomatch, relative to the project root).
+ */
+import path from 'node:path'
+import picomatch from 'picomatch'
+import { parseSize } from './units.js'
+import { resolveSandboxExtensions } from './extensions.js'
+import type { NsjailOptions, Policy, SandboxOptions } from './types.js'
+
+export const DEFAULT_TMP_SIZE = 512 * 2 ** 20
+
+const BASE_POLICY: Omit<Policy, 'seccomp' | 'limits'> = {
+  network: 'loopback',
+  fs: { readonly: [], writable: [], tmpSize: DEFAULT_TMP_SIZE },
+  env: { allow: [], set: {} },
+  hostname: 'nsjail',
+}
+
+export interface PolicyResolver {
+  /** The policy for one test file (absolute path). */
+  forFile(file: string): Policy
+  /** A string equal for two files exactly when their policies are equal. */
+  keyForFile(file: string): string
+  /** Every distinct policy the options can produce (for up-front checks such as compiling seccomp). */
+  all(): Policy[]
+}
+
+function apply(base: Policy, layer: SandboxOptions, at: string, root: string): Policy {
+  const abs = (p: string) => path.resolve(root, p)
+  const name = (key: string) => (at ? `${at}.${key}` : key)
+  const { seccomp, limits } = resolveSandboxExtensions(base, layer, name)
+  return {
+    network: layer.network ?? base.network,
+    fs: {
+      readonly: layer.fs?.readonly?.map(abs) ?? base.fs.readonly,
+      writable: layer.fs?.writable?.map(abs) ?? base.fs.writable,
+      tmpSize: layer.fs?.tmpSize !== undefined ? parseSize(layer.fs.tmpSize)! : base.fs.tmpSize,
+    },
+    env: {
+      allow: layer.env?.allow ?? base.env.allow,
+      set: { ...base.env.set, ...layer.env?.set },
+    },
+    hostname: layer.hostname ?? base.hostname,
+    seccomp,
+    limits,
+  }
+}
+
+/** `options` must have passed validateOptions. */
+export function createPolicyResolver(options: NsjailOptions, root: string): PolicyResolver {
+  const initial = { ...BASE_POLICY, ...resolveSandboxExtensions(undefined, {}, (k) => k) } as Policy
+  const top = apply(initial, options, '', root)
+  const rules = (options.rules ?? []).map((rule, i) => ({
+    at: `rules[${i}]`,
+    rule,
+    matches: picomatch(Array.isArray(rule.files) ? rule.files : [rule.files], { dot: true }),
+  }))
+  const cache = new Map<string, { policy: Policy; key: string }>()
+  // Policies are built once per distinct set of matching rules, so the per-file cost is the glob test.
+  const byRuleSet = new Map<string, { policy: Policy; key: string }>()
+
+  function lookup(file: string) {
+    let hit = cache.get(file)
+    if (hit) return hit
+    const relative = path.relative(root, file).split(path.sep).join('/')
+    const matched = rules.filter((r) => r.matches(relative))
+    const ruleSet = matched.map((r) => r.at).join(',')
+    hit = byRuleSet.get(ruleSet)
+    if (!hit) {
+      const policy = matched.reduce((p, r) => apply(p, r.rule, r.at, root), top)
+      hit = { policy, key: JSON.stringify(policy) }
+      byRuleSet.set(ruleSet, hit)
+    }
+    cache.set(file, hit)
+    return hit
+  }
+
+  return {
+    forFile: (file) => lookup(file).policy,
+    keyForFile: (file) => lookup(file).key,
+    all() {
+      // Every rule applied on its own and on top of the ones before it is enough to surface every
+      // invalid combination up front; the exact per-file mixes are built lazily.
+      const policies = [top]
+      for (const r of rules) policies.push(apply(top, r.rule, r.at, root), apply(policies[policies.length - 1], r.rule, r.at, root))
+      return policies
+    },
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * How users turn the pool on. `nsjailPool()` is a PoolRunnerInitializer for `test.pool`; `nsjail()` is
+ * a Vite plugin that makes the plain name work (`pool: 'nsjail'`, `--pool=nsjail`, `test.projects`):
+ * Vitest never loads a module for a string pool, so the plugin hands it our runner in configureVitest.
+ */
+import type { Plugin } from 'vite'
+// Brings in Vitest's augmentation of Vite's Plugin type (the configureVitest hook).
+import type {} from 'vitest/config'
+import type { PoolRunnerInitializer } from 'vitest/node'
+import { validateOptions } from '../policy/validate.js'
+import type { NsjailOptions } from '../policy/types.js'
+import { NsjailPoolWorker } from './worker.js'
+import { PoolShared } from './shared.js'
+
+export const POOL_NAME = 'nsjail'
+
+export function nsjailPool(options: NsjailOptions = {}): PoolRunnerInitializer {
+  const shared = new PoolShared(validateOptions(options))
+  return {
+    name: POOL_NAME,
+    createPoolWorker: (poolOptions) => new NsjailPoolWorker(poolOptions, shared),
+  }
+}
+
+export function nsjail(options: NsjailOptions = {}): Plugin {
+  const runner = nsjailPool(options)
+  return {
+    name: 'vitest-pool-nsjail',
+    configureVitest({ project }) {
+      if (project.config.pool === POOL_NAME) project.config.poolRunner = runner
+    },
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Per-project facts the sandbox plans need, gathered once (effectful: realpath, mkdir, bwrap probe):
+ * the policy resolver, the identity, and the host paths every worker of the project must see.
+ */
+import { mkdirSync, existsSync, realpathSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { TestProject } from 'vitest/node'
+import { createPolicyResolver, type PolicyResolver } from '../policy/resolve.js'
+import { OptionError } from '../policy/errors.js'
+import type { NsjailOptions } from '../policy/types.js'
+import { nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
+import type { HostLayout } from '../isolate/plan.js'
+import type { Identity } from '../isolate/etc.js'
+
+export interface ProjectSandbox {
+  root: string
+  resolver: PolicyResolver
+  identity: Identity & { drop: boolean }
+  bwrap: Bwrap
+  host: HostLayout
+  /** Host paths every worker needs read-only (besides the project root). */
+  needs: string[]
+  /** The node binary, by its real path (it is mounted there). */
+  node: string
+}
+
+/** This package's own files (the worker-side snapshot environment lives in dist/worker). */
+const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../..')
+
+const FILE_FLAGS = new Set(['--require', '-r', '--import', '--loader', '--experimental-loader'])
+
+/** Files named by execArgv (`--require x.cjs`, `--import=file:///…`) that the worker will load natively. */
+export function execArgvFiles(execArgv: string[]): string[] {
+  const files: string[] = []
+  execArgv.forEach((arg, i) => {
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+    if (!FILE_FLAGS.has(flag)) return
+    const value = inline ?? execArgv[i + 1]
+    if (!value) return
+    const file = value.startsWith('file:') ? fileURLToPath(value) : value
+    if (path.isAbsolute(file)) files.push(file)
+  })
+  return files
+}
+
+/** Paths named in options must exist: bwrap would otherwise fail every worker with a vaguer message. */
+function checkPathsExist(options: NsjailOptions, root: string): void {
+  const layers: Array<[string, NsjailOptions['fs']]> = [['', options.fs], ...(options.rules ?? []).map((r, i): [string, NsjailOptions['fs']] => [`rules[${i}].`, r.fs])]
+  for (const [at, fs] of layers) {
+    for (const key of ['readonly', 'writable'] as const) {
+      fs?.[key]?.forEach((p, i) => {
+        if (!existsSync(path.resolve(root, p))) {
+          throw new OptionError(`${at}fs.${key}[${i}]`, p, 'an existing host path (it is mounted into the sandbox at the same place)')
+        }
+      })
+    }
+  }
+}
+
+export async function prepareProject(project: TestProject, options: NsjailOptions, distPath: string, execArgv: string[]): Promise<ProjectSandbox> {
+  const root = project.config.root
+  const resolver = createPolicyResolver(options, root)
+  checkPathsExist(options, root)
+  const identity = sandboxIdentity(root)
+  const bwrap = await probeBwrap(options.bwrap, identity)
+  // Vitest writes transformed modules here (cacheFs) lazily; it must exist before we can mount it.
+  mkdirSync(project.tmpDir, { recursive: true })
+  const node = realpathSync(process.execPath)
+  const needs = [
+    ...nodeModulesChain(root),
+    ...withRealpath(path.resolve(distPath, '..')),
+    ...withRealpath(PACKAGE_ROOT),
+    ...withRealpath(project.tmpDir),
+    ...execArgvFiles(execArgv).flatMap(withRealpath),
+    node,
+  ]
+  return { root, resolver, identity, bwrap, host: probeHostLayout(), needs, node }
+}

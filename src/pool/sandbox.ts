@@ -1,0 +1,179 @@
+/**
+ * One bwrap process hosting one Vitest worker, with the policy of the files it runs: planned, launched,
+ * watched (limits, unexpected exits), and torn down with everything it started.
+ */
+import type { ChildProcess } from 'node:child_process'
+import type { PoolOptions } from 'vitest/node'
+import { planLaunch } from '../isolate/plan.js'
+import { launch } from '../isolate/launch.js'
+import { dropPrivileges } from '../isolate/host.js'
+import { isResponse, type StartRequest, type WorkerResponse } from './messages.js'
+import { describeExit } from './exit.js'
+import type { PoolShared } from './shared.js'
+import type { ProjectSandbox } from './project.js'
+import type { Policy } from '../policy/types.js'
+import type { SandboxResources } from './resources.js'
+
+const SIGKILL_AFTER_MS = 500
+const GRACEFUL_STOP_MS = 5_000
+const STDERR_TAIL = 8 * 1024
+
+export interface SandboxInit {
+  key: string
+  policy: Policy
+  /** Test files (relative to the project root), for messages. */
+  files: string[]
+  project: ProjectSandbox
+  options: PoolOptions
+  shared: PoolShared
+  onMessage: (message: unknown) => void
+  onUnexpectedExit: (error: Error) => void
+}
+
+interface Waiter {
+  type: string
+  resolve: (message: WorkerResponse) => void
+  reject: (error: Error) => void
+}
+
+export class Sandbox {
+  readonly key: string
+  alive = false
+  private child?: ChildProcess
+  private resources?: SandboxResources
+  private exited?: Promise<void>
+  private waiters: Waiter[] = []
+  private stderrTail = ''
+  private ending = false
+  private wallTimer?: NodeJS.Timeout
+  private timedOut = false
+
+  constructor(private readonly init: SandboxInit) {
+    this.key = init.key
+  }
+
+  async start(startRequest: StartRequest): Promise<void> {
+    const { policy, project, options, shared } = this.init
+    this.resources = await shared.resources(policy, this.init.files)
+    const inspecting = options.execArgv.some((a) => a.startsWith('--inspect'))
+    const plan = planLaunch({
+      // The debugger must be reachable from the host: a run under --inspect shares the network.
+      policy: inspecting ? { ...policy, network: 'host' } : policy,
+      identity: project.identity,
+      host: project.host,
+      root: project.root,
+      needs: project.needs,
+      command: [project.node, ...options.execArgv, shared.workerEntry(options)],
+      workerEnv: options.env,
+      configEnv: shared.configEnv(options.project),
+      seccomp: this.resources.seccomp,
+    })
+    this.resources.attach(plan)
+    const child = launch(plan, {
+      bwrap: project.bwrap.path,
+      features: project.bwrap.features,
+      wrap: (argv) => this.resources!.wrap(project.identity.drop ? [...dropPrivileges(project.identity), ...argv] : argv),
+    })
+    this.child = child
+    const { outputStream, errorStream } = options.project.vitest.logger
+    child.stdout!.pipe(outputStream as NodeJS.WritableStream, { end: false })
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (!this.alive) this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL)
+    })
+    child.stderr!.pipe(errorStream as NodeJS.WritableStream, { end: false })
+    child.on('message', (message) => this.fromWorker(message))
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.onExit(code, signal))))
+    child.on('error', (error) => this.rejectAll(new Error(`vitest-pool-nsjail: could not launch the sandbox: ${error.message}`)))
+    if (policy.limits.wallTimeMs !== null) {
+      this.wallTimer = setTimeout(() => {
+        this.timedOut = true
+        child.kill('SIGKILL')
+      }, policy.limits.wallTimeMs)
+    }
+    const started = this.next('started')
+    child.send(startRequest)
+    const reply = await started
+    if (reply.error) throw reply.error
+    this.alive = true
+  }
+
+  /** Resolves with the next response of that type from the worker (which is then not forwarded). */
+  next(type: string): Promise<WorkerResponse> {
+    return new Promise((resolve, reject) => this.waiters.push({ type, resolve, reject }))
+  }
+
+  send(message: unknown): void {
+    if (this.child?.connected) this.child.send(message as never)
+  }
+
+  /** Asks the worker to stop the way Vitest would, then ends the sandbox. */
+  async shutdown(): Promise<void> {
+    if (this.alive && this.child?.connected) {
+      const stopped = this.next('stopped')
+      this.send({ __vitest_worker_request__: true, type: 'stop' })
+      await Promise.race([stopped.catch(() => {}), new Promise((r) => setTimeout(r, GRACEFUL_STOP_MS).unref())])
+    }
+    await this.kill()
+  }
+
+  /** Ends the sandbox: SIGTERM, SIGKILL if it lingers; its pid namespace takes every process with it. */
+  async kill(): Promise<void> {
+    this.ending = true
+    const child = this.child
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const timer = setTimeout(() => child.kill('SIGKILL'), SIGKILL_AFTER_MS)
+      child.kill('SIGTERM')
+      await this.exited
+      clearTimeout(timer)
+    } else {
+      await this.exited
+    }
+  }
+
+  private fromWorker(message: unknown): void {
+    if (this.init.shared.bridge.handles(message)) {
+      this.init.shared.bridge.handle(message, this.resources!.access, (reply) => this.send(reply))
+      return
+    }
+    const refusal = this.resources?.firewall?.(message)
+    if (refusal) {
+      this.send(refusal)
+      return
+    }
+    if (isResponse(message)) {
+      const index = this.waiters.findIndex((w) => w.type === message.type)
+      if (index !== -1) {
+        this.waiters.splice(index, 1)[0].resolve(message)
+        // A `started` is ours (Vitest had its answer at once); other awaited responses still go on.
+        if (message.type === 'started' || (message.type === 'stopped' && this.ending)) return
+      }
+    }
+    this.init.onMessage(message)
+  }
+
+  private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    clearTimeout(this.wallTimer)
+    const wasAlive = this.alive
+    this.alive = false
+    const reason = this.timedOut
+      ? `wall-time limit ${this.init.policy.limits.wallTimeMs! / 1000}s reached: killed with its whole pid namespace`
+      : await this.resources?.killReason()
+    await this.resources?.release()
+    if (this.ending) return this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
+    const error = new Error(describeExit({
+      files: this.init.files,
+      code,
+      signal,
+      reason: reason ?? null,
+      started: wasAlive,
+      stderr: this.stderrTail,
+    }))
+    this.rejectAll(error)
+    if (wasAlive) this.init.onUnexpectedExit(error)
+  }
+
+  private rejectAll(error: Error): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error)
+  }
+}
+

@@ -1,0 +1,67 @@
+/**
+ * State shared by all workers of one pool runner: per-project preparation (done once, before the
+ * first sandbox), and the per-sandbox resources built from a policy.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { PoolOptions, TestProject } from 'vitest/node'
+import { prepareProject, type ProjectSandbox } from './project.js'
+import { FsBridge } from './fs-bridge.js'
+import { checkSnapshotWrite } from './write-policy.js'
+import type { StartRequest } from './messages.js'
+import type { Access, SandboxResources } from './resources.js'
+import type { NsjailOptions, Policy } from '../policy/types.js'
+
+const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environment.js', import.meta.url))
+
+export class PoolShared {
+  readonly bridge = new FsBridge(checkSnapshotWrite)
+  private readonly projects = new WeakMap<TestProject, Promise<ProjectSandbox>>()
+
+  constructor(readonly options: NsjailOptions) {}
+
+  project(pool: PoolOptions): Promise<ProjectSandbox> {
+    let prepared = this.projects.get(pool.project)
+    if (!prepared) {
+      prepared = prepareProject(pool.project, this.options, pool.distPath, pool.execArgv)
+      this.projects.set(pool.project, prepared)
+    }
+    return prepared
+  }
+
+  /** Points the worker at our snapshot environment, unless the user configured one of their own. */
+  withSnapshotEnvironment(start: StartRequest): StartRequest {
+    const config = start.context.config
+    if (config.snapshotEnvironment) return start
+    return { ...start, context: { ...start.context, config: { ...config, snapshotEnvironment: SNAPSHOT_ENVIRONMENT } } }
+  }
+
+  workerEntry(pool: PoolOptions): string {
+    return path.resolve(pool.distPath, 'workers/forks.js')
+  }
+
+  /** Variables the user set in Vitest's config (`test.env`): meant for the tests, so they pass. */
+  configEnv(project: TestProject): Record<string, string> {
+    return { ...(project.vitest.config.env as Record<string, string>), ...(project.config.env as Record<string, string>) }
+  }
+
+  log(message: string): void {
+    process.stderr.write(`${message}\n`)
+  }
+
+  async resources(policy: Policy, files: string[]): Promise<SandboxResources> {
+    void policy
+    void files
+    const resources: SandboxResources = {
+      seccomp: null,
+      access: { root: '/', readable: [], writable: [] },
+      attach(plan) {
+        resources.access = { root: plan.cwd, ...plan.access } satisfies Access
+      },
+      wrap: (argv) => argv,
+      killReason: async () => null,
+      release: async () => {},
+    }
+    return resources
+  }
+}

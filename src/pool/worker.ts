@@ -1,0 +1,153 @@
+/**
+ * The Vitest side of one sandboxed worker. Vitest creates a PoolWorker before it knows which test
+ * files it will run, but the sandbox depends on the files (per-file rules). So the sandbox starts
+ * lazily: the `start` request is kept and answered at once, and replayed to a fresh sandbox when the
+ * first `run`/`collect` request names the files. One worker may host several sandboxes in turn
+ * (isolate: false), one per distinct policy, never two at once.
+ */
+import { EventEmitter } from 'node:events'
+import path from 'node:path'
+import type { PoolOptions, PoolTask, PoolWorker } from 'vitest/node'
+import { isRequest, isResponse, response, type RunRequest, type StartRequest } from './messages.js'
+import { Sandbox } from './sandbox.js'
+import type { PoolShared } from './shared.js'
+import type { ProjectSandbox } from './project.js'
+import type { Policy } from '../policy/types.js'
+
+interface Group {
+  key: string
+  policy: Policy
+  files: RunRequest['context']['files']
+}
+
+export class NsjailPoolWorker implements PoolWorker {
+  readonly name = 'nsjail'
+  readonly cacheFs = true
+  private readonly events = new EventEmitter()
+  private project?: ProjectSandbox
+  private startRequest?: StartRequest
+  private sandbox?: Sandbox
+  /** Vitest detaches after the first 'error': we emit at most one, and never once stopping began. */
+  private errored = false
+  private stopping = false
+  /** True between a run request and its `testfileFinished`: the only time Vitest listens for 'error'. */
+  private running = false
+  /** Set while a run is split over several sandboxes: their intermediate `testfileFinished` are ours. */
+  private swallowFinished = false
+
+  constructor(
+    private readonly options: PoolOptions,
+    private readonly shared: PoolShared,
+  ) {}
+
+  on(event: string, callback: (arg: any) => void): void {
+    this.events.on(event, callback)
+  }
+
+  off(event: string, callback: (arg: any) => void): void {
+    this.events.off(event, callback)
+  }
+
+  deserialize(data: unknown): unknown {
+    return data
+  }
+
+  /** Checks the machine and the options once per project; a failure here fails fast, before any test. */
+  async start(): Promise<void> {
+    this.project = await this.shared.project(this.options)
+  }
+
+  send(message: any): void {
+    if (isRequest(message, 'start')) {
+      this.startRequest = this.shared.withSnapshotEnvironment(message)
+      setImmediate(() => this.events.emit('message', response('started')))
+    } else if (isRequest(message, 'run', 'collect')) {
+      this.run(message).catch((error) => this.fail(error))
+    } else if (isRequest(message, 'stop') && !this.sandbox) {
+      setImmediate(() => this.events.emit('message', response('stopped')))
+    } else {
+      this.sandbox?.send(message)
+    }
+  }
+
+  canReuse(task: PoolTask): boolean {
+    const current = this.sandbox?.key
+    const env = this.options.environment
+    return (
+      task.context.environment.name === env.name &&
+      JSON.stringify(task.context.environment.options) === JSON.stringify(env.options) &&
+      (current === undefined || task.context.files.every((f) => this.project?.resolver.keyForFile(f.filepath) === current))
+    )
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true
+    await this.sandbox?.kill()
+    this.sandbox = undefined
+  }
+
+  private groups(files: RunRequest['context']['files']): Group[] {
+    const groups: Group[] = []
+    for (const file of files) {
+      const key = this.project!.resolver.keyForFile(file.filepath)
+      const last = groups[groups.length - 1]
+      if (last?.key === key) last.files.push(file)
+      else groups.push({ key, policy: this.project!.resolver.forFile(file.filepath), files: [file] })
+    }
+    return groups
+  }
+
+  private async run(request: RunRequest): Promise<void> {
+    this.running = true
+    const groups = this.groups(request.context.files)
+    for (const [i, group] of groups.entries()) {
+      const sandbox = await this.sandboxFor(group)
+      const last = i === groups.length - 1
+      this.swallowFinished = !last
+      const finished = last ? undefined : sandbox.next('testfileFinished')
+      sandbox.send(groups.length === 1 ? request : { ...request, context: { ...request.context, files: group.files } })
+      await finished
+    }
+  }
+
+  /** The sandbox for a policy: the current one when it matches, else a fresh one. */
+  private async sandboxFor(group: Group): Promise<Sandbox> {
+    if (this.sandbox?.key === group.key && this.sandbox.alive) return this.sandbox
+    if (this.sandbox) {
+      await this.sandbox.shutdown()
+      this.sandbox = undefined
+    }
+    const sandbox = new Sandbox({
+      key: group.key,
+      policy: group.policy,
+      files: group.files.map((f) => path.relative(this.project!.root, f.filepath)),
+      project: this.project!,
+      options: this.options,
+      shared: this.shared,
+      onMessage: (message) => this.fromWorker(message),
+      onUnexpectedExit: (error) => this.fail(error),
+    })
+    this.sandbox = sandbox
+    await sandbox.start(this.startRequest!)
+    return sandbox
+  }
+
+  private fromWorker(message: unknown): void {
+    if (isResponse(message, 'testfileFinished')) {
+      if (this.swallowFinished) return
+      this.running = false
+    }
+    this.events.emit('message', message)
+  }
+
+  private fail(error: Error): void {
+    if (this.errored || this.stopping || !this.running) {
+      // Nobody at Vitest's end listens now; an idle sandbox that died is simply replaced on the next run.
+      if (!this.stopping) this.shared.log(error.message)
+      this.sandbox = undefined
+      return
+    }
+    this.errored = true
+    this.events.emit('error', error)
+  }
+}
