@@ -3,7 +3,7 @@
  * snapshots rewritten into test files, toMatchFileSnapshot targets) go to the pool over the IPC
  * channel: the project is read-only in here, and the pool decides which writes are legitimate.
  */
-import { VitestSnapshotEnvironment } from 'vitest/snapshot'
+import { VitestSnapshotEnvironment } from 'vitest/runtime'
 
 const FS_REQUEST = '__nsjail_fs__'
 const FS_REPLY = '__nsjail_fs_reply__'

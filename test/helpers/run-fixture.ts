@@ -1,0 +1,94 @@
+/**
+ * Runs a fixture project through the nsjail pool with Vitest's Node API and reports what happened:
+ * per-test states, errors, the console output of the sandboxed tests, and unhandled errors.
+ * The pool is the built package (dist/), imported the way users import it.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Writable } from 'node:stream'
+import { startVitest, type TestModule } from 'vitest/node'
+import type { UserConfig } from 'vitest/node'
+import { nsjail, type NsjailOptions } from 'vitest-pool-nsjail'
+
+export const FIXTURES = path.resolve(fileURLToPath(import.meta.url), '../../../fixtures')
+
+export interface FixtureRun {
+  /** 'passed' | 'failed' | 'skipped' | 'pending' per "file > test name". */
+  tests: Record<string, string>
+  /** Error messages per failing test. */
+  errors: Record<string, string[]>
+  /** Errors attached to files (not tests), per file relative to the root. */
+  fileErrors: Record<string, string[]>
+  unhandled: string[]
+  /** Everything the sandboxed tests printed with console.log/error. */
+  logs: string
+  /** Lines printed with `FACT <json>` by fixture tests, parsed. */
+  facts: Array<Record<string, unknown>>
+  /** Vitest's own stdout + stderr. */
+  output: string
+  exitCode: number
+}
+
+export interface RunOptions {
+  /** Files or filters, as on the command line. */
+  filters?: string[]
+  pool?: NsjailOptions
+  /** Extra Vitest CLI-style options (e.g. { update: true }, { shard: '1/2' }). */
+  cli?: Record<string, unknown>
+  /** Extra Vite config (plugins beyond ours, test.* settings). */
+  config?: UserConfig
+}
+
+function collector() {
+  let text = ''
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk.toString()
+      done()
+    },
+  })
+  return { stream, text: () => text }
+}
+
+export async function runFixture(name: string, options: RunOptions = {}): Promise<FixtureRun> {
+  const root = path.join(FIXTURES, name)
+  const stdout = collector()
+  const stderr = collector()
+  let logs = ''
+  const previousExitCode = process.exitCode
+  const vitest = await startVitest(
+    'test',
+    options.filters ?? [],
+    { root, config: false, watch: false, pool: 'nsjail', reporters: [{ onUserConsoleLog: (log) => void (logs += log.content) }], ...options.cli } as never,
+    { ...options.config, plugins: [nsjail(options.pool), ...(options.config?.plugins ?? [])] },
+    { stdout: stdout.stream, stderr: stderr.stream },
+  )
+  const run: FixtureRun = { tests: {}, errors: {}, fileErrors: {}, unhandled: [], logs: '', facts: [], output: '', exitCode: 0 }
+  for (const module of vitest.state.getTestModules() as TestModule[]) {
+    const file = path.relative(root, module.moduleId)
+    const moduleErrors = module.errors().map((e) => e.message)
+    if (moduleErrors.length) run.fileErrors[file] = moduleErrors
+    for (const test of module.children.allTests()) {
+      const key = `${file} > ${test.fullName}`
+      const result = test.result()
+      run.tests[key] = result.state
+      if (result.state === 'failed') run.errors[key] = result.errors.map((e) => e.message)
+    }
+  }
+  run.unhandled = vitest.state.getUnhandledErrors().map((e) => {
+    const error = e as { message?: string; cause?: { message?: string } }
+    return [error.message, error.cause?.message].filter(Boolean).join('\n')
+  })
+  await vitest.close()
+  run.exitCode = process.exitCode ?? 0
+  process.exitCode = previousExitCode
+  run.logs = logs
+  run.facts = logs.split('\n').filter((l) => l.startsWith('FACT ')).map((l) => JSON.parse(l.slice(5)))
+  run.output = stdout.text() + stderr.text()
+  return run
+}
+
+/** The facts a fixture printed, keyed by their `name` field. */
+export function factsByName(run: FixtureRun): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(run.facts.map((f) => [String(f.name), f]))
+}
