@@ -1,0 +1,113 @@
+import { describe, expect, test } from 'vitest'
+import { planLaunch, type PlanInput } from '../../src/isolate/plan.js'
+import { bwrapArgs, bwrapFeatures, FIRST_INPUT_FD } from '../../src/isolate/bwrap.js'
+import { sandboxEnv } from '../../src/isolate/env.js'
+import { describeExit, exitStatus } from '../../src/pool/exit.js'
+import { createPolicyResolver } from '../../src/policy/resolve.js'
+
+const policy = createPolicyResolver({}, '/p').forFile('/p/a.test.ts')
+
+function input(overrides: Partial<PlanInput> = {}): PlanInput {
+  return {
+    policy,
+    identity: { uid: 1000, gid: 1000, user: 'sandbox', home: '/home/sandbox' },
+    host: { system: [{ path: '/usr', symlink: null }, { path: '/lib', symlink: 'usr/lib' }], etc: ['/etc/ssl/certs'] },
+    root: '/tmp/work/p',
+    needs: ['/tmp/work/p/node_modules', '/tmp/work/node_modules', '/opt/node/bin/node'],
+    command: ['/opt/node/bin/node', '/tmp/work/node_modules/vitest/dist/workers/forks.js'],
+    workerEnv: { PATH: '/usr/bin', GITHUB_TOKEN: 'ghp_x', AWS_SECRET_ACCESS_KEY: 'k', LC_ALL: 'C', VITEST_MODE: 'RUN' },
+    configEnv: { FROM_CONFIG: '1' },
+    seccomp: null,
+    ...overrides,
+  }
+}
+
+describe('planLaunch', () => {
+  test('mount order: system, /etc, proc, dev, scratch tmpfs, binds parents first, then the root read-only', () => {
+    const plan = planLaunch(input())
+    const order = plan.ops.map((op) => `${op.op} ${'dest' in op ? op.dest : ''}`)
+    expect(order[0]).toBe('ro-bind /usr')
+    expect(order[1]).toBe('symlink /lib')
+    expect(order.indexOf('tmpfs /tmp')).toBeLessThan(order.indexOf('ro-bind /tmp/work/p'))
+    expect(order.at(-1)).toBe('remount-ro /')
+    // A child of a read-only bind adds nothing: /tmp/work/p/node_modules is inside the project.
+    expect(order).not.toContain('ro-bind /tmp/work/p/node_modules')
+    expect(order).toContain('ro-bind /tmp/work/node_modules')
+  })
+
+  test('a writable folder inside the read-only project is mounted on top of it', () => {
+    const plan = planLaunch(input({ policy: { ...policy, fs: { ...policy.fs, writable: ['/tmp/work/p/out'] } } }))
+    const binds = plan.ops.filter((op) => op.op === 'bind' || op.op === 'ro-bind').map((op) => `${op.op} ${(op as { dest: string }).dest}`)
+    expect(binds.indexOf('bind /tmp/work/p/out')).toBeGreaterThan(binds.indexOf('ro-bind /tmp/work/p'))
+    expect(plan.access.writable).toEqual(['/tmp/work/p/out'])
+  })
+
+  test('access is exactly what the mounts expose', () => {
+    const plan = planLaunch(input({ policy: { ...policy, fs: { ...policy.fs, readonly: ['/data'] } } }))
+    expect(plan.access.readable.sort()).toEqual(['/data', '/etc/ssl/certs', '/opt/node/bin/node', '/tmp/work/node_modules', '/tmp/work/p', '/usr'].sort())
+  })
+
+  test('synthesized /etc names the sandbox user and the hostname', () => {
+    const plan = planLaunch(input())
+    const files = Object.fromEntries(plan.ops.filter((op) => op.op === 'file').map((op) => [(op as { dest: string }).dest, (op as { data: string }).data]))
+    expect(files['/etc/passwd']).toContain('sandbox:x:1000:1000:sandbox user:/home/sandbox:/bin/sh')
+    expect(files['/etc/hosts']).toContain('127.0.0.1\tlocalhost nsjail')
+    expect(files['/etc/resolv.conf']).toBe('')
+  })
+})
+
+describe('sandboxEnv', () => {
+  test('an allowlist: secrets stay out, locale and Vitest variables pass, config and policy values win', () => {
+    const env = sandboxEnv({
+      workerEnv: { PATH: '/bin', GITHUB_TOKEN: 'x', NPM_TOKEN: 'y', LC_ALL: 'C', VITEST_POOL_TIMEOUT: '1', HOME: '/root', MY_FLAG: 'on' },
+      configEnv: { FROM_CONFIG: '1' },
+      allow: ['MY_*'],
+      set: { EXTRA: 'e' },
+      home: '/home/sandbox',
+      user: 'sandbox',
+    })
+    expect(env).toEqual({
+      PATH: '/bin', LC_ALL: 'C', VITEST_POOL_TIMEOUT: '1', MY_FLAG: 'on', FROM_CONFIG: '1', EXTRA: 'e',
+      HOME: '/home/sandbox', USER: 'sandbox', LOGNAME: 'sandbox', SHELL: '/bin/sh', TMPDIR: '/tmp',
+    })
+  })
+})
+
+describe('bwrapArgs', () => {
+  test('namespaces, identity and hardening flags by bwrap version', () => {
+    const plan = planLaunch(input())
+    const modern = bwrapArgs(plan, bwrapFeatures('bubblewrap 0.8.0')).args
+    expect(modern.slice(0, 3)).toEqual(['--unshare-all', '--unshare-user', '--disable-userns'])
+    expect(modern).toEqual(expect.arrayContaining(['--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'nsjail']))
+    expect(modern.join(' ')).toContain('--size 536870912 --perms 1777 --tmpfs /tmp')
+    const old = bwrapArgs(plan, bwrapFeatures('bubblewrap 0.6.1')).args
+    expect(old).not.toContain('--disable-userns')
+    expect(old).not.toContain('--size')
+  })
+
+  test('host network shares the namespace; data goes through numbered fds', () => {
+    const plan = planLaunch(input({ policy: { ...policy, network: 'host' }, seccomp: Buffer.from([1, 2, 3]) }))
+    const { args, inputs } = bwrapArgs(plan, bwrapFeatures('0.8.0'))
+    expect(args).toContain('--share-net')
+    const seccompFd = Number(args[args.indexOf('--seccomp') + 1])
+    expect(inputs[seccompFd - FIRST_INPUT_FD]).toEqual(Buffer.from([1, 2, 3]))
+    const passwdFd = Number(args[args.indexOf('/etc/passwd') - 1])
+    expect(inputs[passwdFd - FIRST_INPUT_FD].toString()).toContain('sandbox:x:1000')
+    expect(args.slice(args.indexOf('--'))).toEqual(['--', ...plan.command])
+  })
+})
+
+describe('exit messages', () => {
+  test('signals through bwrap show as 128+N', () => {
+    expect(exitStatus(137, null)).toBe('exited with code 137 (SIGKILL)')
+    expect(exitStatus(1, null)).toBe('exited with code 1')
+    expect(exitStatus(null, 'SIGTERM')).toBe('was killed by SIGTERM')
+  })
+
+  test('limits and early deaths explain themselves and name the files', () => {
+    expect(describeExit({ files: ['t/leak.test.ts'], code: 137, signal: null, reason: 'memory limit 512 MiB reached (oom_kill)', started: true, stderr: '' }))
+      .toBe('vitest-pool-nsjail: killed by the sandbox: memory limit 512 MiB reached (oom_kill) — t/leak.test.ts')
+    expect(describeExit({ files: ['a.ts'], code: 1, signal: null, reason: null, started: false, stderr: 'bwrap: Can\'t find source path /x\n' }))
+      .toBe('vitest-pool-nsjail: the sandbox for a.ts exited with code 1 before the worker started.\nbwrap: Can\'t find source path /x')
+  })
+})

@@ -1,0 +1,83 @@
+import { describe, expect, test } from 'vitest'
+import { validateOptions } from '../../src/policy/validate.js'
+import { createPolicyResolver } from '../../src/policy/resolve.js'
+import { OptionError } from '../../src/policy/errors.js'
+import { parseSize } from '../../src/policy/units.js'
+
+const root = '/proj'
+
+describe('validateOptions', () => {
+  test.each([
+    [{ network: 'none' }, 'option `network` is "none"; expected \'loopback\' (a private network with only lo) or \'host\''],
+    [{ netwrok: 'host' }, 'option `netwrok` is "host"; expected one of the known options'],
+    [{ fs: { tmpSize: 'lots' } }, 'option `fs.tmpSize` is "lots"; expected a size such as'],
+    [{ fs: { readonly: ['/a', 3] } }, 'option `fs.readonly[1]` is 3; expected a non-empty string'],
+    [{ env: { allow: 'GITHUB_*' } }, 'option `env.allow` is "GITHUB_*"; expected an array of variable name globs'],
+    [{ env: { set: { A: 1 } } }, 'option `env.set.A` is 1; expected a string'],
+    [{ hostname: 'bad host' }, 'option `hostname` is "bad host"'],
+    [{ cgroups: 'yes' }, 'option `cgroups` is "yes"; expected \'auto\', \'required\' or false'],
+    [{ rules: [{ network: 'host' }] }, 'option `rules[0].files` is undefined; expected a glob or a non-empty array of globs'],
+    [{ rules: [{ files: 'a/**', network: 'wifi' }] }, 'option `rules[0].network` is "wifi"'],
+    [{ rules: [{ files: 'a/**', bwrap: '/x' }] }, 'option `rules[0].bwrap` is "/x"; expected one of the known options'],
+  ])('%j is refused with its option, value and what is expected', (options, message) => {
+    expect(() => validateOptions(options)).toThrow(OptionError)
+    expect(() => validateOptions(options)).toThrow(message)
+  })
+
+  test('valid options pass through', () => {
+    const options = { network: 'host', fs: { tmpSize: '1G' }, rules: [{ files: ['x/**'], hostname: 'x' }] }
+    expect(validateOptions(options)).toBe(options)
+    expect(validateOptions(undefined)).toEqual({})
+  })
+})
+
+describe('createPolicyResolver', () => {
+  const resolver = createPolicyResolver(
+    validateOptions({
+      fs: { readonly: ['data'], tmpSize: '64M' },
+      env: { set: { A: '1' } },
+      rules: [
+        { files: 'test/integration/**', network: 'host', env: { set: { B: '2' } } },
+        { files: ['test/integration/slow/**', '**/*.e2e.ts'], fs: { writable: ['/var/cache/x'] } },
+      ],
+    }),
+    root,
+  )
+
+  test('defaults and top-level options', () => {
+    const policy = resolver.forFile('/proj/test/unit/a.test.ts')
+    expect(policy.network).toBe('loopback')
+    expect(policy.hostname).toBe('nsjail')
+    expect(policy.fs).toEqual({ readonly: ['/proj/data'], writable: [], tmpSize: 64 * 2 ** 20 })
+    expect(policy.env.set).toEqual({ A: '1' })
+  })
+
+  test('later rules override earlier settings for the files they match, field by field', () => {
+    const policy = resolver.forFile('/proj/test/integration/slow/b.test.ts')
+    expect(policy.network).toBe('host')
+    expect(policy.env.set).toEqual({ A: '1', B: '2' })
+    expect(policy.fs.writable).toEqual(['/var/cache/x'])
+    expect(policy.fs.readonly).toEqual(['/proj/data'])
+  })
+
+  test('policy keys are equal exactly when policies are', () => {
+    expect(resolver.keyForFile('/proj/test/unit/a.test.ts')).toBe(resolver.keyForFile('/proj/test/unit/b.test.ts'))
+    expect(resolver.keyForFile('/proj/test/unit/a.test.ts')).not.toBe(resolver.keyForFile('/proj/test/integration/a.test.ts'))
+    expect(resolver.keyForFile('/proj/test/integration/slow/b.test.ts')).toBe(resolver.keyForFile('/proj/test/integration/slow/c.test.ts'))
+  })
+
+  test('globs are relative to the project root', () => {
+    expect(resolver.forFile('/proj/src/x.e2e.ts').fs.writable).toEqual(['/var/cache/x'])
+    expect(resolver.forFile('/elsewhere/test/integration/a.test.ts').network).toBe('loopback')
+  })
+})
+
+test('parseSize', () => {
+  expect(parseSize('512M')).toBe(512 * 2 ** 20)
+  expect(parseSize('1.5G')).toBe(1.5 * 2 ** 30)
+  expect(parseSize('2GiB')).toBe(2 * 2 ** 30)
+  expect(parseSize('64k')).toBe(65536)
+  expect(parseSize(4096)).toBe(4096)
+  expect(parseSize('-1M')).toBeNull()
+  expect(parseSize('12 parsecs')).toBeNull()
+})
