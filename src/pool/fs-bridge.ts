@@ -11,7 +11,8 @@ export const FS_REQUEST = '__nsjail_fs__'
 export const FS_REPLY = '__nsjail_fs_reply__'
 
 export interface FsRequest {
-  [FS_REQUEST]: { id: number; op: 'write' | 'remove' | 'mkdir'; path: string; content?: string }
+  /** `check` does nothing but answer whether a write to `path` would be allowed. */
+  [FS_REQUEST]: { id: number; op: 'write' | 'remove' | 'mkdir' | 'check'; path: string; content?: string }
 }
 
 /** Returns why a snapshot write to `target` is refused, or null when it may go ahead. */
@@ -33,6 +34,7 @@ export class FsBridge {
       op === 'write' ? mkdir(path.dirname(target), { recursive: true }).then(() => writeFile(target, String(content ?? ''), 'utf-8'))
       : op === 'remove' ? rm(target, { force: true })
       : op === 'mkdir' ? mkdir(target, { recursive: true }).then(() => {})
+      : op === 'check' ? Promise.resolve()
       : Promise.reject(new Error(`unknown operation ${String(op)}`))
     work.then(() => done(), (error: Error) => done(error.message))
   }

@@ -14,20 +14,28 @@ import { PoolShared } from './shared.js'
 
 export const POOL_NAME = 'nsjail'
 
-export function nsjailPool(options: NsjailOptions = {}): PoolRunnerInitializer {
-  const shared = new PoolShared(validateOptions(options))
+function runner(shared: PoolShared): PoolRunnerInitializer {
   return {
     name: POOL_NAME,
     createPoolWorker: (poolOptions) => new NsjailPoolWorker(poolOptions, shared),
   }
 }
 
+/** The pool for `test.pool` directly. Machine checks then happen when the first worker starts. */
+export function nsjailPool(options: NsjailOptions = {}): PoolRunnerInitializer {
+  return runner(new PoolShared(validateOptions(options)))
+}
+
+/** The plugin form: `pool: 'nsjail'` works, and the machine is checked before any test is scheduled. */
 export function nsjail(options: NsjailOptions = {}): Plugin {
-  const runner = nsjailPool(options)
+  const shared = new PoolShared(validateOptions(options))
+  const initializer = runner(shared)
   return {
     name: 'vitest-pool-nsjail',
-    configureVitest({ project }) {
-      if (project.config.pool === POOL_NAME) project.config.poolRunner = runner
+    async configureVitest({ project }) {
+      if (project.config.pool !== POOL_NAME) return
+      project.config.poolRunner = initializer
+      await shared.preflight(project)
     },
   }
 }

@@ -13,12 +13,7 @@ import { nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRea
 import type { HostLayout } from '../isolate/plan.js'
 import type { Identity } from '../isolate/etc.js'
 
-export interface ProjectSandbox {
-  root: string
-  resolver: PolicyResolver
-  identity: Identity & { drop: boolean }
-  bwrap: Bwrap
-  host: HostLayout
+export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
   needs: string[]
   /** The node binary, by its real path (it is mounted there). */
@@ -58,22 +53,35 @@ function checkPathsExist(options: NsjailOptions, root: string): void {
   }
 }
 
-export async function prepareProject(project: TestProject, options: NsjailOptions, distPath: string, execArgv: string[]): Promise<ProjectSandbox> {
+/** What can be checked before any test runs: options against the host, and bwrap on this machine. */
+export interface Preflight {
+  root: string
+  resolver: PolicyResolver
+  identity: Identity & { drop: boolean }
+  bwrap: Bwrap
+  host: HostLayout
+}
+
+export async function preflightProject(project: TestProject, options: NsjailOptions): Promise<Preflight> {
   const root = project.config.root
   const resolver = createPolicyResolver(options, root)
   checkPathsExist(options, root)
   const identity = sandboxIdentity(root)
   const bwrap = await probeBwrap(options.bwrap, identity)
+  return { root, resolver, identity, bwrap, host: probeHostLayout() }
+}
+
+export function prepareProject(project: TestProject, preflight: Preflight, distPath: string, execArgv: string[]): ProjectSandbox {
   // Vitest writes transformed modules here (cacheFs) lazily; it must exist before we can mount it.
   mkdirSync(project.tmpDir, { recursive: true })
   const node = realpathSync(process.execPath)
   const needs = [
-    ...nodeModulesChain(root),
+    ...nodeModulesChain(preflight.root),
     ...withRealpath(path.resolve(distPath, '..')),
     ...withRealpath(PACKAGE_ROOT),
     ...withRealpath(project.tmpDir),
     ...execArgvFiles(execArgv).flatMap(withRealpath),
     node,
   ]
-  return { root, resolver, identity, bwrap, host: probeHostLayout(), needs, node }
+  return { ...preflight, needs, node }
 }

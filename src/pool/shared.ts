@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject } from 'vitest/node'
-import { prepareProject, type ProjectSandbox } from './project.js'
+import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { FsBridge } from './fs-bridge.js'
 import { checkSnapshotWrite } from './write-policy.js'
 import type { StartRequest } from './messages.js'
@@ -16,17 +16,21 @@ const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environme
 
 export class PoolShared {
   readonly bridge = new FsBridge(checkSnapshotWrite)
+  private readonly preflights = new WeakMap<TestProject, Promise<Preflight>>()
   private readonly projects = new WeakMap<TestProject, Promise<ProjectSandbox>>()
 
   constructor(readonly options: NsjailOptions) {}
 
+  /**
+   * Checks options and machine for a project, once. The plugin awaits this in configureVitest, so a
+   * missing bwrap or a refused user namespace fails the run once, before any test file is scheduled.
+   */
+  preflight(project: TestProject): Promise<Preflight> {
+    return memo(this.preflights, project, () => preflightProject(project, this.options))
+  }
+
   project(pool: PoolOptions): Promise<ProjectSandbox> {
-    let prepared = this.projects.get(pool.project)
-    if (!prepared) {
-      prepared = prepareProject(pool.project, this.options, pool.distPath, pool.execArgv)
-      this.projects.set(pool.project, prepared)
-    }
-    return prepared
+    return memo(this.projects, pool.project, async () => prepareProject(pool.project, await this.preflight(pool.project), pool.distPath, pool.execArgv))
   }
 
   /** Points the worker at our snapshot environment, unless the user configured one of their own. */
@@ -64,4 +68,9 @@ export class PoolShared {
     }
     return resources
   }
+}
+
+function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, make: () => V): V {
+  if (!cache.has(key)) cache.set(key, make())
+  return cache.get(key)!
 }

@@ -1,0 +1,614 @@
+/**
+ * The RPC firewall: a sandboxed worker asks Vitest's main process (unsandboxed, on the host) to
+ * resolve and load modules, copy attachments, read coverage files… and the main process would do so
+ * for any path: `await import('/root/secret.txt?raw')` from inside the sandbox returned the file.
+ * Every message from the worker passes `inspect` before Vitest sees it, and every answer from Vitest
+ * passes `inspectReply` before the worker sees it. Pure: no I/O besides stat/realpath of the paths in
+ * question (cached where the sandbox cannot change them).
+ *
+ * The rule is one sentence: the main process may touch a path on the worker's behalf only when the
+ * sandbox could read it itself (`readable` ∪ `writable`, the same set its mounts expose), compared on
+ * real paths (symlinks resolved on the host; for a path that does not exist yet, its nearest existing
+ * parent). Writes the main process does for the worker (5.x benchmark results) and the pool's
+ * snapshot bridge go through `checkWrite`: inside the project root or a writable path, never into
+ * node_modules or .git.
+ *
+ * Which methods exist and how each is policed: ./rpc-methods.ts. How module ids name files, as Vite
+ * (the main process) reads them:
+ * - `/@fs/<abs>` and `file://` URLs → that absolute path (URL-decoded, `..` folded).
+ * - `/@id/<id>` → `<id>` (`__x00__` → `\0`); ids starting with `\0`, `virtual:`, `node:`, `data:`,
+ *   `http(s)://` and `/@vite/client|env` name no file and pass.
+ * - `/<x>`: Vite tries `<root>/<x>` first, then `/<x>` as an absolute path. When `<root>/<x>` is a
+ *   file, that file is what gets read; otherwise both must be readable, unless nothing at `/<x>`
+ *   (or `/<x>.*`, extension probing) exists on the host.
+ * - `./x`, `../x` → against the importer's directory (and the root too when the importer does not
+ *   exist: Vite versions differ there).
+ * - Query and hash suffixes (`?raw`, `?url`, `?inline`, `?worker`, `?import`, `&…`, `#…`) are cut
+ *   off as Vite's cleanUrl does, and also after normalising (so `x?/../../etc/passwd` cannot pass);
+ *   percent-encoded and backslash spellings are checked too: every spelling must be readable.
+ * - Bare specifiers (`lodash`, `@scope/pkg/sub`, `#imports`, aliases) are resolved by the main
+ *   process through node_modules lookups from the importer's directory (and `resolve.alias`).
+ *   They pass the request check unless they contain a `..` segment; the importer must be readable
+ *   (it picks the node_modules chain); and `inspectReply` checks where they really went: a `fetch`
+ *   answer carrying code, or a `resolve` answer, for an existing file outside the readable set is
+ *   replaced by a refusal. A bare specifier resolving into a readable node_modules is fine.
+ * Static imports, `vi.importActual`/`vi.importMock`, `vi.mock`, `import.meta.glob` expansions and
+ * `import()` of strings built at run time all reach the main process as `resolve`/`fetch` calls
+ * (checked on real traffic: test/firewall/real-traffic.test.ts).
+ *
+ * Not covered here (see the notes in the report / docs): files the worker reads itself (mounts do
+ * that), the tmp and fs-module-cache directories the main process writes transformed code to
+ * (shared by all test files of a run), paths in error stacks the main process source-maps, and the
+ * check-then-read race on paths under writable roots (the sandbox could swap a checked file for a
+ * symlink before Vite reads it; those paths are never cached, but the race remains).
+ */
+import { readdirSync, realpathSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { methodRule, type Check } from './rpc-methods.js'
+
+export interface FirewallAccess {
+  /** The project root (Vite's `root`): root-relative module ids and benchmark paths resolve here. */
+  root: string
+  /** Absolute host paths (directories or files) the sandbox may read: its read-only mounts. */
+  readable: string[]
+  /** Absolute host paths the sandbox may write (and so read): its writable mounts. */
+  writable: string[]
+}
+
+export interface FirewallOptions {
+  /**
+   * True when transformed modules reach the worker as files it reads (the PoolWorker's
+   * `cacheFs: true`, or Vitest's fs module cache). Then `prewarmModuleGraph` (5.x) is refused: it
+   * makes the main process transform a whole import graph, unchecked, into files the sandbox can
+   * read. Default true.
+   */
+  tmpCopies?: boolean
+  /** Test files of this sandbox (relative to the root), named in refusals: "a rule for …". */
+  files?: string[]
+}
+
+export type Verdict =
+  | { pass: true }
+  | {
+      pass: false
+      /**
+       * What to send to the worker instead of forwarding the message: a birpc answer that rejects
+       * the call (or, for a `quiet` verdict, resolves it harmlessly). `undefined` when the message
+       * expects no answer (an event, or a malformed message): just drop it.
+       */
+      reply: unknown
+      /** The refusal, as the worker sees it: for logs. */
+      refusal: string
+      /** Expected in normal runs (e.g. 5.x prewarming): log at debug level only. */
+      quiet?: boolean
+    }
+
+export interface Firewall {
+  /** A message from the worker, before Vitest sees it. */
+  inspect(message: unknown): Verdict
+  /** A message from Vitest, before the worker sees it: answers to resolve/fetch/fetchWarmModules. */
+  inspectReply(message: unknown): Verdict
+  /** Why the pool must not write `target` for this sandbox (relative: to the root), or null. */
+  checkWrite(target: string, action?: string): string | null
+  /** Whether the sandbox may read `target` (absolute), i.e. the main process may read it for it. */
+  canRead(target: string): boolean
+}
+
+const PASS: Verdict = Object.freeze({ pass: true })
+const PREFIX = 'vitest-pool-nsjail: the sandbox refused'
+const FORBIDDEN_WRITE_SEGMENTS = ['node_modules', '.git']
+const CACHE_LIMIT = 50_000
+const PENDING_LIMIT = 100_000
+/** Methods whose answers `inspectReply` looks at. */
+const WATCHED_REPLIES = new Set(['fetch', 'resolve', 'fetchWarmModules'])
+const SCHEME = /^[a-zA-Z][a-zA-Z\d+\-.]*:/
+const PASSING_SCHEMES = new Set(['node:', 'data:', 'virtual:'])
+
+type Kind = 'file' | 'dir' | 'other' | 'missing'
+
+interface Located {
+  /** The real path: symlinks resolved, or the nearest existing parent's real path + the rest. */
+  real: string
+  kind: Kind
+  readable: boolean
+}
+
+/** Throws a refusal through the checks; caught in `inspect`. */
+class Refusal {
+  constructor(
+    readonly text: string,
+    readonly quiet = false,
+  ) {}
+}
+
+export function createFirewall(access: FirewallAccess, options: FirewallOptions = {}): Firewall {
+  const tmpCopies = options.tmpCopies ?? true
+  const ruleHint = options.files?.length ? `a rule in \`rules\` matching ${options.files.join(', ')}` : 'a rule for this file'
+  const root = path.resolve(access.root)
+  const writableLexical = unique(access.writable.map((p) => path.resolve(p)))
+  const readRoots = unique([...access.readable, ...access.writable].map((p) => locateUncached(path.resolve(p)).real))
+  const writeRoots = unique(writableLexical.map((p) => locateUncached(p).real))
+  const realRoot = locateUncached(root).real
+  const cache = new Map<string, Located>()
+  /** birpc call id → the method and first argument, for the answers `inspectReply` checks. */
+  const pending = new Map<string, { method: string; shown: string }>()
+
+  // --- paths ---------------------------------------------------------------------------------
+
+  function locateUncached(p: string): { real: string; kind: Kind } {
+    const missing: string[] = []
+    let current = p
+    for (;;) {
+      try {
+        const real = realpathSync.native(current)
+        if (missing.length) return { real: path.join(real, ...missing.reverse()), kind: 'missing' }
+        const stat = statSync(real)
+        return { real, kind: stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : 'other' }
+      } catch {
+        const parent = path.dirname(current)
+        if (parent === current) return { real: p, kind: 'missing' }
+        missing.push(path.basename(current))
+        current = parent
+      }
+    }
+  }
+
+  /** `p` must be absolute and normalised. */
+  function locate(p: string): Located {
+    const hit = cache.get(p)
+    if (hit) return hit
+    const { real, kind } = locateUncached(p)
+    const located: Located = { real, kind, readable: under(real, readRoots) }
+    // Only what the sandbox cannot change is cached: an existing path outside its writable roots.
+    if (kind !== 'missing' && !under(p, writableLexical) && !under(real, writeRoots)) {
+      if (cache.size >= CACHE_LIMIT) cache.clear()
+      cache.set(p, located)
+    }
+    return located
+  }
+
+  function allow(): string {
+    return `(or ${ruleHint})`
+  }
+
+  function readRefusal(call: string, p: string, located: Located): Refusal {
+    const where = located.real === p ? `the path ${p}` : `the path ${p} leads (through a symlink) to ${located.real}, which`
+    return new Refusal(
+      `${PREFIX} ${call}: ${where} is outside what this test file may read. ` +
+        `Allow it with fs.readonly: [${JSON.stringify(located.real)}] ${allow()}.`,
+    )
+  }
+
+  /** Refuses unless `p` (absolute; normalised here) is readable. */
+  function mustRead(call: string, p: string): void {
+    if (p.includes('\0')) throw new Refusal(`${PREFIX} ${call}: the path contains a NUL byte.`)
+    const normal = path.resolve(p)
+    const located = locate(normal)
+    if (!located.readable) throw readRefusal(call, normal, located)
+  }
+
+  // --- module ids ----------------------------------------------------------------------------
+
+  /** The spellings of one id a reader might end up using: as is, URL-decoded, with `\` as `/`. */
+  function spellings(s: string): string[] {
+    const out = [s]
+    if (s.includes('%')) {
+      for (const decode of [decodeURI, decodeURIComponent]) {
+        try {
+          const decoded = decode(s)
+          if (!out.includes(decoded)) out.push(decoded)
+        } catch {
+          // not decodable: no such spelling
+        }
+      }
+    }
+    if (s.includes('\\')) for (const v of [...out]) out.push(v.replaceAll('\\', '/'))
+    return out
+  }
+
+  /** Absolute paths an id may name once resolved against `base`: cut-then-normalise and normalise-then-cut. */
+  function candidates(s: string, base: string): string[] {
+    const out: string[] = []
+    for (const v of spellings(s)) {
+      const cut = path.resolve(base, cleanUrl(v))
+      out.push(cut)
+      if (cut !== v && /[?#]/.test(v)) {
+        const folded = cleanUrl(path.resolve(base, v))
+        if (folded !== cut) out.push(folded)
+      }
+    }
+    return out
+  }
+
+  function hasNul(s: string): boolean {
+    return s.includes('\0') || /%00/.test(s)
+  }
+
+  function checkAbsolute(call: string, s: string): void {
+    if (hasNul(s)) throw new Refusal(`${PREFIX} ${call}: the module id contains a NUL byte.`)
+    for (const p of candidates(s, '/')) mustRead(call, p)
+  }
+
+  /** Something exists at `p` or at `p.*` (what Vite's extension probing could pick up). */
+  function probeable(p: string): boolean {
+    if (locate(p).kind !== 'missing') return true
+    const dir = path.dirname(p)
+    const base = path.basename(p)
+    const stem = base.includes('.') ? base.slice(0, base.lastIndexOf('.')) : base
+    try {
+      return readdirSync(dir).some((name) => name === base || name.startsWith(`${stem}.`))
+    } catch {
+      return false
+    }
+  }
+
+  /** `/x`: `<root>/x` if that is a file, else the absolute `/x` (Vite's order). */
+  function checkRootRelative(call: string, s: string): void {
+    if (hasNul(s)) throw new Refusal(`${PREFIX} ${call}: the module id contains a NUL byte.`)
+    for (const v of spellings(s)) {
+      const forms = [cleanUrl(v)]
+      if (/[?#]/.test(v)) forms.push(v)
+      for (const form of forms) {
+        const inRoot = cleanUrl(path.resolve(root, `.${form}`))
+        const absolute = cleanUrl(path.resolve(form))
+        const located = locate(inRoot)
+        if (located.kind === 'file') {
+          if (!located.readable) throw readRefusal(call, inRoot, located)
+          continue
+        }
+        if (!located.readable) throw readRefusal(call, inRoot, located)
+        const abs = locate(absolute)
+        if (!abs.readable && probeable(absolute)) throw readRefusal(call, absolute, abs)
+      }
+    }
+  }
+
+  function importerPath(importer: unknown): string | undefined {
+    if (typeof importer !== 'string') return undefined
+    const clean = cleanUrl(importer)
+    return path.isAbsolute(clean) && !clean.startsWith('/@') ? path.resolve(clean) : undefined
+  }
+
+  function checkModuleId(method: string, id: unknown, importer: unknown, depth = 0): void {
+    const call = `${method}(${JSON.stringify(id)})`
+    if (typeof id !== 'string') throw new Refusal(`${PREFIX} ${call}: the module id is not a string.`)
+    if (id === '' || id.startsWith('\0')) return
+    if (id.startsWith('/@id/')) {
+      if (depth > 4) throw new Refusal(`${PREFIX} ${call}: too many /@id/ wrappers.`)
+      // Vite unwraps it and resolves the inner id without an importer; a resolver that does not
+      // unwrap sees a root-relative path: both readings must be allowed.
+      checkRootRelative(call, id)
+      return checkModuleId(method, id.slice(5).replace('__x00__', '\0'), undefined, depth + 1)
+    }
+    if (id.startsWith('/@fs/')) return checkAbsolute(call, id.slice(4))
+    if (id[0] === '/') {
+      const bare = cleanUrl(id)
+      if (bare === '/@vite/client' || bare === '/@vite/env') return
+      return checkRootRelative(call, id)
+    }
+    if (id[0] === '.' && (id === '.' || id === '..' || id.startsWith('./') || id.startsWith('../'))) {
+      if (hasNul(id)) throw new Refusal(`${PREFIX} ${call}: the module id contains a NUL byte.`)
+      const from = importerPath(importer)
+      const bases = from === undefined ? [root] : locate(from).kind === 'missing' ? [path.dirname(from), root] : [path.dirname(from)]
+      for (const base of bases) for (const p of candidates(id, base)) mustRead(call, p)
+      return
+    }
+    const scheme = SCHEME.exec(id)?.[0].toLowerCase()
+    if (scheme === 'file:') {
+      let file: string
+      try {
+        const url = new URL(id)
+        file = fileURLToPath(url)
+      } catch {
+        throw new Refusal(`${PREFIX} ${call}: not a file URL this host can read.`)
+      }
+      return mustRead(call, file)
+    }
+    if (scheme && PASSING_SCHEMES.has(scheme)) return
+    if ((scheme === 'http:' || scheme === 'https:') && /^https?:\/\//i.test(id)) return
+    // A bare specifier: resolved by the main process through node_modules (checked on the answer).
+    for (const v of spellings(id)) {
+      if (v.split('/').includes('..')) {
+        throw new Refusal(`${PREFIX} ${call}: a package specifier may not contain "..".`)
+      }
+    }
+  }
+
+  function checkImporter(method: string, id: unknown, importer: unknown): void {
+    if (importer === undefined || importer === null) return
+    if (typeof importer !== 'string') {
+      throw new Refusal(`${PREFIX} ${method}(${JSON.stringify(id)}): the importer is not a string.`)
+    }
+    // The importer's directory is where relative ids and node_modules lookups start. One that does
+    // not exist is only a base path: the ids resolved from it are checked on their own.
+    const from = importerPath(importer)
+    if (from !== undefined && locate(from).kind !== 'missing') {
+      mustRead(`${method}(${JSON.stringify(id)}) from ${JSON.stringify(importer)}`, from)
+    }
+  }
+
+  /** A file URL or an absolute path, as ensureModuleGraphEntry/coverage name files. */
+  function fileOf(value: string): string | undefined {
+    if (value.startsWith('file:')) {
+      try {
+        return fileURLToPath(value)
+      } catch {
+        return undefined
+      }
+    }
+    return path.isAbsolute(value) ? value : undefined
+  }
+
+  // --- the method checks ---------------------------------------------------------------------
+
+  function checkCall(method: string, check: Check, args: unknown[]): void {
+    switch (check) {
+      case 'pass':
+        return
+      case 'module':
+        checkImporter(method, args[0], args[1])
+        return checkModuleId(method, args[0], args[1])
+      case 'module-file-url':
+        return checkModuleId(method, args[0], undefined)
+      case 'module-graph-entry': {
+        for (const value of args.slice(0, 2)) {
+          if (typeof value !== 'string') continue
+          const file = fileOf(value)
+          if (file === undefined) continue
+          try {
+            mustRead(`${method}(${JSON.stringify(value)})`, file)
+          } catch (refusal) {
+            // The call only feeds Vitest's module graph: answered harmlessly, never forwarded.
+            throw new Refusal((refusal as Refusal).text, true)
+          }
+        }
+        return
+      }
+      case 'prewarm':
+        if (tmpCopies) {
+          throw new Refusal(
+            `${PREFIX} ${method}(): pre-transforming the import graph would write modules the firewall has not checked where this sandbox reads them. The worker fetches modules one by one instead.`,
+            true,
+          )
+        }
+        return checkFiles(method, args[1])
+      case 'warm-files':
+        return checkFiles(method, args[1])
+      case 'artifact':
+        return checkArtifact(method, args[1])
+      case 'coverage':
+        return checkCoverage(method, args[0])
+      case 'root-read': {
+        const target = args[0]
+        if (typeof target !== 'string') throw new Refusal(`${PREFIX} ${method}(): the path is not a string.`)
+        return mustRead(`${method}(${JSON.stringify(target)})`, path.resolve(root, target))
+      }
+      case 'root-write': {
+        const target = args[0]
+        if (typeof target !== 'string') throw new Refusal(`${PREFIX} ${method}(): the path is not a string.`)
+        const refusal = checkWrite(target, method)
+        if (refusal) throw new Refusal(refusal)
+        return
+      }
+    }
+  }
+
+  function checkFiles(method: string, files: unknown): void {
+    if (!Array.isArray(files)) throw new Refusal(`${PREFIX} ${method}(): the file list is not an array.`)
+    for (const file of files) {
+      if (typeof file !== 'string') throw new Refusal(`${PREFIX} ${method}(): a file is not a string.`)
+      if (path.isAbsolute(file)) mustRead(`${method}(${JSON.stringify(file)})`, file)
+    }
+  }
+
+  function checkAttachment(method: string, attachment: unknown): void {
+    if (!attachment || typeof attachment !== 'object') return
+    const target = (attachment as { path?: unknown }).path
+    if (!target) return
+    if (typeof target !== 'string') throw new Refusal(`${PREFIX} ${method}(): an attachment path is not a string.`)
+    if (target.startsWith('http://') || target.startsWith('https://')) return
+    // The main process copies it from path.resolve(root, target) into attachmentsDir.
+    mustRead(`${method}(attachment ${JSON.stringify(target)})`, path.resolve(root, target))
+  }
+
+  function checkArtifact(method: string, artifact: unknown): void {
+    if (!artifact || typeof artifact !== 'object') return
+    const { attachments, annotation } = artifact as { attachments?: unknown; annotation?: { attachment?: unknown } }
+    if (Array.isArray(attachments)) for (const attachment of attachments) checkAttachment(method, attachment)
+    else if (attachments !== undefined && attachments !== null && typeof attachments === 'object') {
+      throw new Refusal(`${PREFIX} ${method}(): attachments is not an array.`)
+    }
+    if (annotation && typeof annotation === 'object') checkAttachment(method, annotation.attachment)
+  }
+
+  function checkCoverage(method: string, meta: unknown): void {
+    if (!meta || typeof meta !== 'object') return
+    const coverage = (meta as { coverage?: unknown }).coverage
+    if (!coverage) return
+    if (typeof coverage === 'string') {
+      // 5.x: the worker wrote this JSON file; the main process reads it for the report.
+      if (!path.isAbsolute(coverage)) throw new Refusal(`${PREFIX} ${method}(${JSON.stringify(coverage)}): the coverage file path is not absolute.`)
+      return mustRead(`${method}(${JSON.stringify(coverage)})`, coverage)
+    }
+    if (typeof coverage !== 'object') return
+    // 4.1: the coverage itself. Files it names that exist on the host are read for the report:
+    // those must be readable (files only the sandbox has, e.g. in its private /tmp, do not exist here).
+    const names: string[] = []
+    const result = (coverage as { result?: unknown }).result
+    if (Array.isArray(result)) {
+      for (const entry of result) {
+        const url = (entry as { url?: unknown } | null)?.url
+        if (typeof url === 'string' && url.startsWith('file:')) names.push(url)
+      }
+    } else {
+      for (const [key, value] of Object.entries(coverage)) {
+        const named = (value as { path?: unknown } | null)?.path
+        names.push(typeof named === 'string' ? named : key)
+      }
+    }
+    for (const name of names) {
+      const file = fileOf(name)
+      if (file === undefined) continue
+      const normal = path.resolve(file)
+      const located = locate(normal)
+      if (!located.readable && located.kind !== 'missing') throw readRefusal(`${method}(coverage of ${JSON.stringify(name)})`, normal, located)
+    }
+  }
+
+  // --- writes --------------------------------------------------------------------------------
+
+  function checkWrite(target: string, action = 'write'): string | null {
+    if (typeof target !== 'string' || target.includes('\0')) return `${PREFIX} to ${action} ${JSON.stringify(target)}: not a path.`
+    const absolute = path.resolve(root, target)
+    const { real } = locateUncached(absolute)
+    const said = `${PREFIX} to ${action} ${JSON.stringify(target)}`
+    const through = real === absolute ? '' : ` (through a symlink it leads to ${real})`
+    const base = writeRoots.find((w) => under(real, [w])) ?? (under(real, [realRoot]) ? realRoot : undefined)
+    if (base === undefined) {
+      return `${said}: the path${through} is outside the project root ${root}. Allow it with fs.writable: [${JSON.stringify(path.dirname(real))}] ${allow()}.`
+    }
+    const segments = path.relative(base, real).split(path.sep)
+    const forbidden = FORBIDDEN_WRITE_SEGMENTS.find((s) => segments.includes(s))
+    if (forbidden) return `${said}: the path${through} is inside ${forbidden}, which a sandboxed test never writes through Vitest.`
+    return null
+  }
+
+  // --- messages ------------------------------------------------------------------------------
+
+  function refuse(message: { i?: unknown }, refusal: Refusal): Verdict {
+    const id = message.i
+    if (typeof id !== 'string' && typeof id !== 'number') return { pass: false, reply: undefined, refusal: refusal.text }
+    if (refusal.quiet) return { pass: false, reply: { t: 's', i: id, r: undefined }, refusal: refusal.text, quiet: true }
+    return { pass: false, reply: { t: 's', i: id, e: refusalError(refusal.text) }, refusal: refusal.text }
+  }
+
+  function inspect(message: unknown): Verdict {
+    if (typeof message !== 'object' || message === null) {
+      return { pass: false, reply: undefined, refusal: `${PREFIX} a message that is not an object (${describe(message)}).` }
+    }
+    const m = message as { __vitest_worker_response__?: unknown; t?: unknown; i?: unknown; m?: unknown; a?: unknown }
+    // Vitest routes anything with this flag to the pool protocol, never to birpc.
+    if (m.__vitest_worker_response__) return PASS
+    // Answers (to the main process's own calls) and anything else birpc treats as an answer: inert.
+    if (m.t !== 'q') return PASS
+    const rule = methodRule(m.m)
+    if (!rule) {
+      return refuse(m, new Refusal(
+        `${PREFIX} an RPC call to ${JSON.stringify(m.m)}: the method is not in the sandbox's RPC policy (written for Vitest 4.1 and 5.x). ` +
+          'A newer Vitest may have added it: upgrade vitest-pool-nsjail, or report it.',
+      ))
+    }
+    const method = m.m as string
+    const args = m.a === undefined ? [] : m.a
+    if (!Array.isArray(args)) return refuse(m, new Refusal(`${PREFIX} ${method}(): the arguments are not an array.`))
+    try {
+      checkCall(method, rule.check, args)
+    } catch (error) {
+      if (error instanceof Refusal) return refuse(m, error)
+      throw error
+    }
+    if (WATCHED_REPLIES.has(method) && (typeof m.i === 'string' || typeof m.i === 'number')) {
+      const key = String(m.i)
+      if (pending.has(key)) return refuse(m, new Refusal(`${PREFIX} ${method}(): the call id ${JSON.stringify(m.i)} is already in use.`))
+      if (pending.size >= PENDING_LIMIT) return refuse(m, new Refusal(`${PREFIX} ${method}(): too many unanswered calls.`))
+      pending.set(key, { method, shown: typeof args[0] === 'string' ? args[0] : method === 'fetchWarmModules' ? String(args[0]) : '' })
+    }
+    return PASS
+  }
+
+  function replyRefusal(id: unknown, text: string): Verdict {
+    return { pass: false, reply: { t: 's', i: id, e: refusalError(text) }, refusal: text }
+  }
+
+  function inspectReply(message: unknown): Verdict {
+    if (typeof message !== 'object' || message === null) return PASS
+    const m = message as { t?: unknown; i?: unknown; r?: unknown; e?: unknown }
+    if (m.t !== 's' || (typeof m.i !== 'string' && typeof m.i !== 'number')) return PASS
+    const call = pending.get(String(m.i))
+    if (!call) return PASS
+    pending.delete(String(m.i))
+    const result = m.r
+    if (m.e !== undefined || !result || typeof result !== 'object') return PASS
+    const shown = `${call.method}(${JSON.stringify(call.shown)})`
+    if (call.method === 'fetchWarmModules') {
+      const kept: Record<string, unknown> = {}
+      const dropped: string[] = []
+      for (const [key, entry] of Object.entries(result)) {
+        const file = (entry as { file?: unknown } | null)?.file
+        if (typeof file === 'string' && outsideExisting(file)) dropped.push(file)
+        else kept[key] = entry
+      }
+      if (!dropped.length) return PASS
+      return {
+        pass: false,
+        reply: { ...m, r: kept },
+        refusal: `${PREFIX} ${shown}: dropped cached modules outside what this test file may read: ${unique(dropped).join(', ')}.`,
+        quiet: true,
+      }
+    }
+    const r = result as { file?: unknown; id?: unknown; code?: unknown; tmp?: unknown; externalize?: unknown }
+    // fetch: only answers that carry the module's content (code, or a tmp copy) matter; externalized
+    // modules are imported by the worker itself, inside the sandbox. resolve: where the id went.
+    if (call.method === 'fetch' && !('code' in r) && !('tmp' in r)) return PASS
+    const file = typeof r.file === 'string' ? r.file : typeof r.id === 'string' ? cleanUrl(r.id) : undefined
+    if (file === undefined || !outsideExisting(file)) return PASS
+    const normal = path.resolve(file)
+    const located = locate(normal)
+    return replyRefusal(
+      m.i,
+      `${PREFIX} ${shown}: it resolves to ${located.real}, outside what this test file may read. ` +
+        `Allow it with fs.readonly: [${JSON.stringify(located.real)}] ${allow()}.`,
+    )
+  }
+
+  /** An absolute path that exists on the host and is not readable by the sandbox. */
+  function outsideExisting(file: string): boolean {
+    if (!path.isAbsolute(file) || file.includes('\0')) return false
+    const located = locate(path.resolve(file))
+    return located.kind !== 'missing' && !located.readable
+  }
+
+  function canRead(target: string): boolean {
+    if (typeof target !== 'string' || !path.isAbsolute(target) || target.includes('\0')) return false
+    return locate(path.resolve(target)).readable
+  }
+
+  return { inspect, inspectReply, checkWrite, canRead }
+}
+
+/**
+ * The write rule alone, in the shape of the pool's snapshot-bridge check `(target, access)`.
+ * Resolves the roots on every call: writes are rare.
+ */
+export function checkWrite(target: string, access: FirewallAccess, action?: string): string | null {
+  return createFirewall(access).checkWrite(target, action)
+}
+
+/** The Error a refused call rejects with in the worker (message and stack survive the channel). */
+export function refusalError(text: string): Error {
+  const error = new Error(text)
+  error.stack = `Error: ${text}`
+  return error
+}
+
+/** Vite's cleanUrl: the id without its query and hash. */
+export function cleanUrl(id: string): string {
+  const at = id.search(/[?#]/)
+  return at === -1 ? id : id.slice(0, at)
+}
+
+function under(p: string, roots: readonly string[]): boolean {
+  for (const r of roots) {
+    if (r === '/' || p === r || (p.startsWith(r) && p.charCodeAt(r.length) === 47)) return true
+  }
+  return false
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)]
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value
+}
