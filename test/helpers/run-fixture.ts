@@ -6,7 +6,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Writable } from 'node:stream'
-import { startVitest, type TestModule } from 'vitest/node'
+import { startVitest, type TestModule, type Vitest } from 'vitest/node'
 import type { UserConfig } from 'vitest/node'
 import { nsjail, type NsjailOptions } from 'vitest-pool-nsjail'
 
@@ -27,6 +27,8 @@ export interface FixtureRun {
   /** Vitest's own stdout + stderr. */
   output: string
   exitCode: number
+  /** Vitest's snapshot summary of the run (added, updated, unchecked = obsolete, filesRemoved, …). */
+  snapshot: Vitest['snapshot']['summary']
 }
 
 export interface RunOptions {
@@ -37,6 +39,10 @@ export interface RunOptions {
   cli?: Record<string, unknown>
   /** Extra Vite config (plugins beyond ours, test.* settings). */
   config?: UserConfig
+  /** Run this directory (e.g. a temporary copy of a fixture) instead of fixtures/<name>. */
+  root?: string
+  /** Leave out our plugin (the config file, or the caller's `config.plugins`, brings it). */
+  noPlugin?: boolean
 }
 
 function collector() {
@@ -50,41 +56,61 @@ function collector() {
   return { stream, text: () => text }
 }
 
-export async function runFixture(name: string, options: RunOptions = {}): Promise<FixtureRun> {
-  const root = path.join(FIXTURES, name)
+/** A Vitest instance over a fixture, started but not closed (watch mode); `collect` reads its state. */
+export interface OpenFixture {
+  vitest: Vitest
+  root: string
+  /** The state of the last run, as runFixture reports it (logs and facts accumulate across runs). */
+  collect(): FixtureRun
+}
+
+export async function openFixture(name: string, options: RunOptions = {}): Promise<OpenFixture> {
+  const root = options.root ?? path.join(FIXTURES, name)
   const stdout = collector()
   const stderr = collector()
   let logs = ''
-  const previousExitCode = process.exitCode
+  const plugins = [...(options.noPlugin ? [] : [nsjail(options.pool)]), ...(options.config?.plugins ?? [])]
+  const extraReporters = (options.cli?.reporters as unknown[] | undefined) ?? []
   const vitest = await startVitest(
     'test',
     options.filters ?? [],
-    { root, config: false, watch: false, pool: 'nsjail', reporters: [{ onUserConsoleLog: (log) => void (logs += log.content) }], ...options.cli } as never,
-    { ...options.config, plugins: [nsjail(options.pool), ...(options.config?.plugins ?? [])] },
+    { root, config: false, watch: false, pool: 'nsjail', ...options.cli, reporters: [{ onUserConsoleLog: (log: { content: string }) => void (logs += log.content) }, ...extraReporters] } as never,
+    { ...options.config, plugins },
     { stdout: stdout.stream, stderr: stderr.stream },
   )
-  const run: FixtureRun = { tests: {}, errors: {}, fileErrors: {}, unhandled: [], logs: '', facts: [], output: '', exitCode: 0 }
-  for (const module of vitest.state.getTestModules() as TestModule[]) {
-    const file = path.relative(root, module.moduleId)
-    const moduleErrors = module.errors().map((e) => e.message)
-    if (moduleErrors.length) run.fileErrors[file] = moduleErrors
-    for (const test of module.children.allTests()) {
-      const key = `${file} > ${test.fullName}`
-      const result = test.result()
-      run.tests[key] = result.state
-      if (result.state === 'failed') run.errors[key] = result.errors.map((e) => e.message)
+  const collect = (): FixtureRun => {
+    const run: FixtureRun = { tests: {}, errors: {}, fileErrors: {}, unhandled: [], logs: '', facts: [], output: '', exitCode: 0, snapshot: vitest.snapshot.summary }
+    for (const module of vitest.state.getTestModules() as TestModule[]) {
+      const file = path.relative(root, module.moduleId)
+      const moduleErrors = module.errors().map((e) => e.message)
+      if (moduleErrors.length) run.fileErrors[file] = moduleErrors
+      for (const test of module.children.allTests()) {
+        const key = `${file} > ${test.fullName}`
+        const result = test.result()
+        run.tests[key] = result.state
+        if (result.state === 'failed') run.errors[key] = result.errors.map((e) => e.message)
+      }
     }
+    run.unhandled = vitest.state.getUnhandledErrors().map((e) => {
+      const error = e as { message?: string; cause?: { message?: string } }
+      return [error.message, error.cause?.message].filter(Boolean).join('\n')
+    })
+    run.logs = logs
+    run.facts = logs.split('\n').filter((l) => l.startsWith('FACT ')).map((l) => JSON.parse(l.slice(5)))
+    run.output = stdout.text() + stderr.text()
+    return run
   }
-  run.unhandled = vitest.state.getUnhandledErrors().map((e) => {
-    const error = e as { message?: string; cause?: { message?: string } }
-    return [error.message, error.cause?.message].filter(Boolean).join('\n')
-  })
+  return { vitest, root, collect }
+}
+
+export async function runFixture(name: string, options: RunOptions = {}): Promise<FixtureRun> {
+  const previousExitCode = process.exitCode
+  const { vitest, collect } = await openFixture(name, options)
+  const run = collect()
   await vitest.close()
   run.exitCode = process.exitCode ?? 0
   process.exitCode = previousExitCode
-  run.logs = logs
-  run.facts = logs.split('\n').filter((l) => l.startsWith('FACT ')).map((l) => JSON.parse(l.slice(5)))
-  run.output = stdout.text() + stderr.text()
+  run.output = collect().output
   return run
 }
 
