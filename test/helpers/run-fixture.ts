@@ -71,10 +71,13 @@ export async function openFixture(name: string, options: RunOptions = {}): Promi
   let logs = ''
   const plugins = [...(options.noPlugin ? [] : [nsjail(options.pool)]), ...(options.config?.plugins ?? [])]
   const extraReporters = (options.cli?.reporters as unknown[] | undefined) ?? []
+  const cli: Record<string, unknown> = { root, config: false, watch: false, pool: 'nsjail', ...options.cli, reporters: [{ onUserConsoleLog: (log: { content: string }) => void (logs += log.content) }, ...extraReporters] }
+  // `{ pool: undefined }` means "not given" (the config file decides), as an absent CLI flag would.
+  for (const key of Object.keys(cli)) if (cli[key] === undefined) delete cli[key]
   const vitest = await startVitest(
     'test',
     options.filters ?? [],
-    { root, config: false, watch: false, pool: 'nsjail', ...options.cli, reporters: [{ onUserConsoleLog: (log: { content: string }) => void (logs += log.content) }, ...extraReporters] } as never,
+    cli as never,
     { ...options.config, plugins },
     { stdout: stdout.stream, stderr: stderr.stream },
   )
