@@ -103,6 +103,8 @@ const PENDING_LIMIT = 100_000
 /** Methods whose answers `inspectReply` looks at. */
 const WATCHED_REPLIES = new Set(['fetch', 'resolve', 'fetchWarmModules'])
 const SCHEME = /^[a-zA-Z][a-zA-Z\d+\-.]*:/
+/** Characters that give one id several readings: query, hash, percent-encoding, backslash. */
+const SPECIAL = /[?#%\\]/
 const PASSING_SCHEMES = new Set(['node:', 'data:', 'virtual:'])
 
 type Kind = 'file' | 'dir' | 'other' | 'missing'
@@ -172,18 +174,18 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     return `(or ${ruleHint})`
   }
 
-  function readRefusal(call: string, p: string, located: Located): Refusal {
+  function readRefusal(call: Call, p: string, located: Located): Refusal {
     const where = located.real === p ? `the path ${p}` : `the path ${p} leads (through a symlink) to ${located.real}, which`
     return new Refusal(
-      `${PREFIX} ${call}: ${where} is outside what this test file may read. ` +
+      `${PREFIX} ${callText(call)}: ${where} is outside what this test file may read. ` +
         `Allow it with fs.readonly: [${JSON.stringify(located.real)}] ${allow()}.`,
     )
   }
 
   /** Refuses unless `p` (absolute; normalised here) is readable. */
-  function mustRead(call: string, p: string): void {
-    if (p.includes('\0')) throw new Refusal(`${PREFIX} ${call}: the path contains a NUL byte.`)
-    const normal = path.resolve(p)
+  function mustRead(call: Call, p: string): void {
+    if (p.includes('\0')) throw new Refusal(`${PREFIX} ${callText(call)}: the path contains a NUL byte.`)
+    const normal = resolveAbsolute(p)
     const located = locate(normal)
     if (!located.readable) throw readRefusal(call, normal, located)
   }
@@ -211,7 +213,8 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
   function candidates(s: string, base: string): string[] {
     const out: string[] = []
     for (const v of spellings(s)) {
-      const cut = path.resolve(base, cleanUrl(v))
+      const clean = cleanUrl(v)
+      const cut = clean.charCodeAt(0) === 47 ? resolveAbsolute(clean) : path.resolve(base, clean)
       out.push(cut)
       if (cut !== v && /[?#]/.test(v)) {
         const folded = cleanUrl(path.resolve(base, v))
@@ -225,8 +228,9 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     return s.includes('\0') || /%00/.test(s)
   }
 
-  function checkAbsolute(call: string, s: string): void {
-    if (hasNul(s)) throw new Refusal(`${PREFIX} ${call}: the module id contains a NUL byte.`)
+  function checkAbsolute(call: Call, s: string): void {
+    if (hasNul(s)) throw new Refusal(`${PREFIX} ${callText(call)}: the module id contains a NUL byte.`)
+    if (!SPECIAL.test(s)) return mustRead(call, s)
     for (const p of candidates(s, '/')) mustRead(call, p)
   }
 
@@ -244,38 +248,38 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
   }
 
   /** `/x`: `<root>/x` if that is a file, else the absolute `/x` (Vite's order). */
-  function checkRootRelative(call: string, s: string): void {
-    if (hasNul(s)) throw new Refusal(`${PREFIX} ${call}: the module id contains a NUL byte.`)
+  function checkRootRelative(call: Call, s: string): void {
+    if (hasNul(s)) throw new Refusal(`${PREFIX} ${callText(call)}: the module id contains a NUL byte.`)
+    if (!SPECIAL.test(s)) return checkRootRelativeForm(call, s)
     for (const v of spellings(s)) {
-      const forms = [cleanUrl(v)]
-      if (/[?#]/.test(v)) forms.push(v)
-      for (const form of forms) {
-        const inRoot = cleanUrl(path.resolve(root, `.${form}`))
-        const absolute = cleanUrl(path.resolve(form))
-        const located = locate(inRoot)
-        if (located.kind === 'file') {
-          if (!located.readable) throw readRefusal(call, inRoot, located)
-          continue
-        }
-        if (!located.readable) throw readRefusal(call, inRoot, located)
-        const abs = locate(absolute)
-        if (!abs.readable && probeable(absolute)) throw readRefusal(call, absolute, abs)
-      }
+      checkRootRelativeForm(call, cleanUrl(v))
+      if (/[?#]/.test(v)) checkRootRelativeForm(call, v)
     }
+  }
+
+  function checkRootRelativeForm(call: Call, form: string): void {
+    const normal = isNormalAbsolute(form)
+    const inRoot = normal ? (root === '/' ? form : root + form) : cleanUrl(path.resolve(root, `.${form}`))
+    const located = locate(inRoot)
+    if (!located.readable) throw readRefusal(call, inRoot, located)
+    if (located.kind === 'file') return
+    const absolute = normal ? form : cleanUrl(path.resolve(form))
+    const abs = locate(absolute)
+    if (!abs.readable && probeable(absolute)) throw readRefusal(call, absolute, abs)
   }
 
   function importerPath(importer: unknown): string | undefined {
     if (typeof importer !== 'string') return undefined
     const clean = cleanUrl(importer)
-    return path.isAbsolute(clean) && !clean.startsWith('/@') ? path.resolve(clean) : undefined
+    return clean.charCodeAt(0) === 47 && !clean.startsWith('/@') ? resolveAbsolute(clean) : undefined
   }
 
   function checkModuleId(method: string, id: unknown, importer: unknown, depth = 0): void {
-    const call = `${method}(${JSON.stringify(id)})`
-    if (typeof id !== 'string') throw new Refusal(`${PREFIX} ${call}: the module id is not a string.`)
+    const call = () => `${method}(${JSON.stringify(id)})`
+    if (typeof id !== 'string') throw new Refusal(`${PREFIX} ${call()}: the module id is not a string.`)
     if (id === '' || id.startsWith('\0')) return
     if (id.startsWith('/@id/')) {
-      if (depth > 4) throw new Refusal(`${PREFIX} ${call}: too many /@id/ wrappers.`)
+      if (depth > 4) throw new Refusal(`${PREFIX} ${call()}: too many /@id/ wrappers.`)
       // Vite unwraps it and resolves the inner id without an importer; a resolver that does not
       // unwrap sees a root-relative path: both readings must be allowed.
       checkRootRelative(call, id)
@@ -288,7 +292,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
       return checkRootRelative(call, id)
     }
     if (id[0] === '.' && (id === '.' || id === '..' || id.startsWith('./') || id.startsWith('../'))) {
-      if (hasNul(id)) throw new Refusal(`${PREFIX} ${call}: the module id contains a NUL byte.`)
+      if (hasNul(id)) throw new Refusal(`${PREFIX} ${call()}: the module id contains a NUL byte.`)
       const from = importerPath(importer)
       const bases = from === undefined ? [root] : locate(from).kind === 'missing' ? [path.dirname(from), root] : [path.dirname(from)]
       for (const base of bases) for (const p of candidates(id, base)) mustRead(call, p)
@@ -301,7 +305,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
         const url = new URL(id)
         file = fileURLToPath(url)
       } catch {
-        throw new Refusal(`${PREFIX} ${call}: not a file URL this host can read.`)
+        throw new Refusal(`${PREFIX} ${call()}: not a file URL this host can read.`)
       }
       return mustRead(call, file)
     }
@@ -310,7 +314,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     // A bare specifier: resolved by the main process through node_modules (checked on the answer).
     for (const v of spellings(id)) {
       if (v.split('/').includes('..')) {
-        throw new Refusal(`${PREFIX} ${call}: a package specifier may not contain "..".`)
+        throw new Refusal(`${PREFIX} ${call()}: a package specifier may not contain "..".`)
       }
     }
   }
@@ -324,7 +328,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     // not exist is only a base path: the ids resolved from it are checked on their own.
     const from = importerPath(importer)
     if (from !== undefined && locate(from).kind !== 'missing') {
-      mustRead(`${method}(${JSON.stringify(id)}) from ${JSON.stringify(importer)}`, from)
+      mustRead(() => `${method}(${JSON.stringify(id)}) from ${JSON.stringify(importer)}`, from)
     }
   }
 
@@ -450,7 +454,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     for (const name of names) {
       const file = fileOf(name)
       if (file === undefined) continue
-      const normal = path.resolve(file)
+      const normal = resolveAbsolute(file)
       const located = locate(normal)
       if (!located.readable && located.kind !== 'missing') throw readRefusal(`${method}(coverage of ${JSON.stringify(name)})`, normal, located)
     }
@@ -553,7 +557,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     if (call.method === 'fetch' && !('code' in r) && !('tmp' in r)) return PASS
     const file = typeof r.file === 'string' ? r.file : typeof r.id === 'string' ? cleanUrl(r.id) : undefined
     if (file === undefined || !outsideExisting(file)) return PASS
-    const normal = path.resolve(file)
+    const normal = resolveAbsolute(file)
     const located = locate(normal)
     return replyRefusal(
       m.i,
@@ -565,13 +569,13 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
   /** An absolute path that exists on the host and is not readable by the sandbox. */
   function outsideExisting(file: string): boolean {
     if (!path.isAbsolute(file) || file.includes('\0')) return false
-    const located = locate(path.resolve(file))
+    const located = locate(resolveAbsolute(file))
     return located.kind !== 'missing' && !located.readable
   }
 
   function canRead(target: string): boolean {
     if (typeof target !== 'string' || !path.isAbsolute(target) || target.includes('\0')) return false
-    return locate(path.resolve(target)).readable
+    return locate(resolveAbsolute(target)).readable
   }
 
   return { inspect, inspectReply, checkWrite, canRead }
@@ -596,6 +600,25 @@ export function refusalError(text: string): Error {
 export function cleanUrl(id: string): string {
   const at = id.search(/[?#]/)
   return at === -1 ? id : id.slice(0, at)
+}
+
+/** How a refusal names the call; built only when refusing. */
+type Call = string | (() => string)
+
+function callText(call: Call): string {
+  return typeof call === 'string' ? call : call()
+}
+
+const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)/
+
+/** An absolute path already in normal form (no `//`, `.` or `..` segments, no trailing `/`). */
+function isNormalAbsolute(p: string): boolean {
+  return p.charCodeAt(0) === 47 && !NOT_NORMAL.test(p) && (p.length === 1 || p.charCodeAt(p.length - 1) !== 47)
+}
+
+/** path.resolve for an absolute path, without its cost when the path is already normal. */
+function resolveAbsolute(p: string): string {
+  return isNormalAbsolute(p) ? p : path.resolve(p)
 }
 
 function under(p: string, roots: readonly string[]): boolean {
