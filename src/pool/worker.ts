@@ -119,7 +119,7 @@ export class NsjailPoolWorker implements PoolWorker {
     }
     const sandbox = new Sandbox({
       key: group.key,
-      policy: group.policy,
+      policy: this.withDebuggerNetwork(group.policy),
       files: group.files.map((f) => path.relative(this.project!.root, f.filepath)),
       project: this.project!,
       options: this.options,
@@ -130,6 +130,17 @@ export class NsjailPoolWorker implements PoolWorker {
     this.sandbox = sandbox
     await sandbox.start(this.startRequest!)
     return sandbox
+  }
+
+  /**
+   * Under --inspect/--inspect-brk the debugger must be reachable from the host, so the sandbox shares
+   * the host network for that run. Vitest 4.1+ does not put --inspect into execArgv (which the
+   * sandbox checks): the worker opens node:inspector itself when its config says `inspector.enabled`,
+   * and it listened on the sandbox's private loopback, out of the debugger's reach.
+   */
+  private withDebuggerNetwork(policy: Policy): Policy {
+    const inspector = (this.startRequest?.context.config as { inspector?: { enabled?: boolean } } | undefined)?.inspector
+    return inspector?.enabled && policy.network !== 'host' ? { ...policy, network: 'host' } : policy
   }
 
   private fromWorker(message: unknown): void {
