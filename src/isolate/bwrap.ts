@@ -3,6 +3,7 @@
  * files, the seccomp program) is returned as `inputs`: inputs[i] is written to fd FIRST_INPUT_FD + i.
  */
 import type { LaunchPlan } from './plan.js'
+import type { Identity } from './etc.js'
 
 /** fd 0-2 are stdio, fd 3 is Node's IPC channel with the worker. */
 export const FIRST_INPUT_FD = 4
@@ -22,23 +23,37 @@ export function bwrapFeatures(versionOutput: string): BwrapFeatures {
   return { version: match ? match[0] : 'unknown', tmpfsSize: atLeast(0, 7), disableUserns: atLeast(0, 8) }
 }
 
+/** Where setpriv is (util-linux); it is inside the sandbox too, since /usr is. */
+export const SETPRIV = '/usr/bin/setpriv'
+
+/** Namespaces, identity and capabilities: the two ways described at Identity.setuid. */
+export function namespaceArgs(identity: Identity, network: 'loopback' | 'host', features: BwrapFeatures): string[] {
+  const net = network === 'host' ? [] : ['--unshare-net']
+  if (identity.setuid) {
+    // No user namespace (it would map the worker to host root); setpriv needs these two, and the
+    // kernel clears every capability when it switches to a non-root uid.
+    return ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try', ...net,
+      '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID']
+  }
+  return ['--unshare-user', '--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try', ...net,
+    // Our user namespace maps a single uid: nothing inside may make another one.
+    ...(features.disableUserns ? ['--disable-userns'] : []),
+    '--uid', String(identity.uid), '--gid', String(identity.gid), '--cap-drop', 'ALL']
+}
+
+/** The command prefix that makes a root-launched worker the unprivileged sandbox user. */
+export function switchUser(identity: Identity): string[] {
+  return identity.setuid ? [SETPRIV, `--reuid=${identity.uid}`, `--regid=${identity.gid}`, '--clear-groups', '--'] : []
+}
+
 export function bwrapArgs(plan: LaunchPlan, features: BwrapFeatures): { args: string[]; inputs: Buffer[] } {
   const inputs: Buffer[] = []
   const input = (data: Buffer | string) => String(FIRST_INPUT_FD + inputs.push(Buffer.from(data)) - 1)
   const args = [
-    // --unshare-all only implies a user namespace when unprivileged; we always want one, and
-    // --disable-userns insists on seeing it spelled out.
-    '--unshare-all',
-    '--unshare-user',
-    ...(plan.network === 'host' ? ['--share-net'] : []),
-    // Our user namespace has a single uid: nothing inside may make another one.
-    ...(features.disableUserns ? ['--disable-userns'] : []),
+    ...namespaceArgs(plan.identity, plan.network, features),
     '--hostname', plan.hostname,
-    '--uid', String(plan.identity.uid),
-    '--gid', String(plan.identity.gid),
     '--die-with-parent',
     '--new-session',
-    '--cap-drop', 'ALL',
   ]
   for (const op of plan.ops) {
     switch (op.op) {
@@ -57,15 +72,18 @@ export function bwrapArgs(plan: LaunchPlan, features: BwrapFeatures): { args: st
         if (op.perms !== undefined) args.push('--perms', op.perms)
         args.push('--tmpfs', op.dest)
         break
+      case 'dir':
+        if (op.perms !== undefined) args.push('--perms', op.perms)
+        args.push('--dir', op.dest)
+        break
       case 'proc':
       case 'dev':
-      case 'dir':
       case 'remount-ro':
         args.push(`--${op.op}`, op.dest)
         break
     }
   }
   if (plan.seccomp) args.push('--seccomp', input(plan.seccomp))
-  args.push('--chdir', plan.cwd, '--', ...plan.command)
+  args.push('--chdir', plan.cwd, '--', ...switchUser(plan.identity), ...plan.command)
   return { args, inputs }
 }

@@ -7,6 +7,12 @@ export interface Identity {
   gid: number
   user: string
   home: string
+  /**
+   * Vitest runs as root: bwrap runs privileged (no user namespace, so the mounts can reach root-only
+   * paths) and the worker switches to `uid` with setpriv as its last step, ending up a real
+   * unprivileged host user with no capabilities. Otherwise the user namespace maps `uid` to itself.
+   */
+  setuid: boolean
 }
 
 export function etcFiles(identity: Identity, hostname: string): Record<string, string> {

@@ -9,7 +9,7 @@ import { userInfo } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { SandboxUnavailableError } from '../policy/errors.js'
-import { bwrapFeatures, type BwrapFeatures } from './bwrap.js'
+import { bwrapFeatures, namespaceArgs, switchUser, type BwrapFeatures } from './bwrap.js'
 import { SHARED_ETC, type Identity } from './etc.js'
 import type { HostLayout } from './plan.js'
 
@@ -26,23 +26,18 @@ export function probeHostLayout(): HostLayout {
 }
 
 /**
- * Who the sandbox runs as. Rootless: the caller's own uid. As root, the sandbox must not be host root
- * even inside its user namespace (a namespace root mapped to host uid 0 still passes DAC checks on
- * root-owned host files), so we drop to the project owner, or to nobody when root owns the project.
+ * Who the sandbox runs as. Rootless: the caller's own uid, in a user namespace. As root, the worker
+ * must not be host root, not even as a namespace root mapped to uid 0 (that still passes DAC checks on
+ * root-owned host files): it becomes the project's owner, or nobody when root owns the project.
  */
-export function sandboxIdentity(root: string): Identity & { drop: boolean } {
+export function sandboxIdentity(root: string): Identity {
   const home = '/home/sandbox'
   const uid = process.getuid!()
-  if (uid !== 0) return { uid, gid: process.getgid!(), user: userInfo().username || 'sandbox', home, drop: false }
+  if (uid !== 0) return { uid, gid: process.getgid!(), user: userInfo().username || 'sandbox', home, setuid: false }
   const owner = statSync(root)
   return owner.uid !== 0
-    ? { uid: owner.uid, gid: owner.gid, user: 'sandbox', home, drop: true }
-    : { uid: NOBODY, gid: NOBODY, user: 'sandbox', home, drop: true }
-}
-
-/** `setpriv` prefix that makes the launcher give up root before bwrap runs (as root only). */
-export function dropPrivileges(identity: Identity): string[] {
-  return ['setpriv', `--reuid=${identity.uid}`, `--regid=${identity.gid}`, '--clear-groups', '--']
+    ? { uid: owner.uid, gid: owner.gid, user: 'sandbox', home, setuid: true }
+    : { uid: NOBODY, gid: NOBODY, user: 'sandbox', home, setuid: true }
 }
 
 export interface Bwrap {
@@ -62,7 +57,7 @@ const FIX_USERNS = [
  * Finds bwrap and proves it can build a sandbox of the kind we need, once. The probe runs with the
  * same identity the workers will use, so a failure here is exactly the failure a worker would hit.
  */
-export async function probeBwrap(option: string | undefined, identity: Identity & { drop: boolean }): Promise<Bwrap> {
+export async function probeBwrap(option: string | undefined, identity: Identity): Promise<Bwrap> {
   const bin = option ?? 'bwrap'
   let version: string
   try {
@@ -77,9 +72,8 @@ export async function probeBwrap(option: string | undefined, identity: Identity 
   }
   const features = bwrapFeatures(version)
   const probe = [
-    ...(identity.drop ? dropPrivileges(identity) : []),
-    bin, '--unshare-all', '--die-with-parent', '--uid', String(identity.uid), '--gid', String(identity.gid),
-    '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', '/bin/sh', '-c', 'exit 0',
+    bin, ...namespaceArgs(identity, 'loopback', features), '--die-with-parent',
+    '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', ...switchUser(identity), '/bin/sh', '-c', 'exit 0',
   ]
   try {
     await run(probe[0], probe.slice(1), { timeout: 10_000 })
@@ -87,7 +81,7 @@ export async function probeBwrap(option: string | undefined, identity: Identity 
     const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim()
     throw new SandboxUnavailableError(
       `bubblewrap ${features.version} could not create the sandbox's namespaces` +
-      `${identity.drop ? ` (running as uid ${identity.uid}, since Vitest runs as root)` : ''}.\n` +
+      `${identity.setuid ? ` (as root, switching to uid ${identity.uid} inside)` : ''}.\n` +
       `Tried: ${probe.join(' ')}\nbwrap said: ${stderr || '(nothing)'}\n${FIX_USERNS}`,
     )
   }

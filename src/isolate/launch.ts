@@ -9,7 +9,7 @@ import type { LaunchPlan } from './plan.js'
 export interface LaunchOptions {
   bwrap: string
   features: BwrapFeatures
-  /** Commands the launch goes through before bwrap (entering the cgroup, dropping root), each ending in `--` or taking argv. */
+  /** The launcher prefix around the bwrap command (entering the cgroup). */
   wrap: (argv: string[]) => string[]
 }
 

@@ -18,7 +18,7 @@ export type SetupOp =
   | { op: 'tmpfs'; dest: string; size: number | null; perms?: string }
   | { op: 'proc'; dest: string }
   | { op: 'dev'; dest: string }
-  | { op: 'dir'; dest: string }
+  | { op: 'dir'; dest: string; perms?: string }
   | { op: 'remount-ro'; dest: string }
 
 /** What the host offers, probed once (src/isolate/host.ts). */
@@ -78,6 +78,32 @@ function bindOps(readonly: string[], writable: string[]): SetupOp[] {
   return kept.map((e) => ({ op: e.rw ? 'bind' : 'ro-bind', src: e.p, dest: e.p }))
 }
 
+/**
+ * bwrap creates missing parents of a mount point as 0700 when it runs as root, which would lock the
+ * unprivileged worker out of its own project: create them first, traversable.
+ */
+function withParents(ops: SetupOp[], present: string[]): SetupOp[] {
+  const made = new Set(present)
+  const mounted = new Set<string>()
+  const covered = (p: string) => made.has(p) || [...mounted].some((m) => isInside(p, m))
+  const out: SetupOp[] = []
+  for (const op of ops) {
+    if (op.op === 'bind' || op.op === 'ro-bind' || op.op === 'tmpfs') {
+      const parents: string[] = []
+      for (let p = path.dirname(op.dest); p !== '/' && !covered(p); p = path.dirname(p)) parents.unshift(p)
+      for (const p of parents) {
+        out.push({ op: 'dir', dest: p, perms: '0755' })
+        made.add(p)
+      }
+      made.add(op.dest)
+      // A bound host directory brings its subdirectories along; a fresh tmpfs is empty.
+      if (op.op !== 'tmpfs') mounted.add(op.dest)
+    }
+    out.push(op)
+  }
+  return out
+}
+
 export function planLaunch(input: PlanInput): LaunchPlan {
   const { policy, identity, host, root } = input
   const system: SetupOp[] = host.system.map((entry) =>
@@ -89,14 +115,16 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly], policy.fs.writable)
   const ops: SetupOp[] = [
     ...system,
-    { op: 'dir', dest: '/etc' },
+    { op: 'dir', dest: '/etc', perms: '0755' },
     ...etc,
     { op: 'proc', dest: '/proc' },
     { op: 'dev', dest: '/dev' },
     // Private scratch space first, so a project or Vitest temp dir under /tmp is bound on top of it.
-    { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
-    { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize },
-    ...binds,
+    ...withParents([
+      { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
+      { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize, perms: '1777' },
+      ...binds,
+    ], ['/', '/etc', '/proc', '/dev', ...host.system.map((e) => e.path)]),
     // Everything else of the root (the tmpfs bwrap builds it on) becomes read-only last.
     { op: 'remount-ro', dest: '/' },
   ]

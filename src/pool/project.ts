@@ -57,7 +57,7 @@ function checkPathsExist(options: NsjailOptions, root: string): void {
 export interface Preflight {
   root: string
   resolver: PolicyResolver
-  identity: Identity & { drop: boolean }
+  identity: Identity
   bwrap: Bwrap
   host: HostLayout
 }

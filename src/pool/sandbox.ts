@@ -6,7 +6,6 @@ import type { ChildProcess } from 'node:child_process'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
-import { dropPrivileges } from '../isolate/host.js'
 import { isResponse, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
 import type { PoolShared } from './shared.js'
@@ -72,7 +71,7 @@ export class Sandbox {
     const child = launch(plan, {
       bwrap: project.bwrap.path,
       features: project.bwrap.features,
-      wrap: (argv) => this.resources!.wrap(project.identity.drop ? [...dropPrivileges(project.identity), ...argv] : argv),
+      wrap: (argv) => this.resources!.wrap(argv),
     })
     this.child = child
     const { outputStream, errorStream } = options.project.vitest.logger

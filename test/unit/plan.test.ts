@@ -10,7 +10,7 @@ const policy = createPolicyResolver({}, '/p').forFile('/p/a.test.ts')
 function input(overrides: Partial<PlanInput> = {}): PlanInput {
   return {
     policy,
-    identity: { uid: 1000, gid: 1000, user: 'sandbox', home: '/home/sandbox' },
+    identity: { uid: 1000, gid: 1000, user: 'sandbox', home: '/home/sandbox', setuid: false },
     host: { system: [{ path: '/usr', symlink: null }, { path: '/lib', symlink: 'usr/lib' }], etc: ['/etc/ssl/certs'] },
     root: '/tmp/work/p',
     needs: ['/tmp/work/p/node_modules', '/tmp/work/node_modules', '/opt/node/bin/node'],
@@ -77,7 +77,7 @@ describe('bwrapArgs', () => {
   test('namespaces, identity and hardening flags by bwrap version', () => {
     const plan = planLaunch(input())
     const modern = bwrapArgs(plan, bwrapFeatures('bubblewrap 0.8.0')).args
-    expect(modern.slice(0, 3)).toEqual(['--unshare-all', '--unshare-user', '--disable-userns'])
+    expect(modern).toEqual(expect.arrayContaining(['--unshare-user', '--unshare-pid', '--unshare-net', '--disable-userns', '--uid', '1000']))
     expect(modern).toEqual(expect.arrayContaining(['--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'nsjail']))
     expect(modern.join(' ')).toContain('--size 536870912 --perms 1777 --tmpfs /tmp')
     const old = bwrapArgs(plan, bwrapFeatures('bubblewrap 0.6.1')).args
@@ -85,10 +85,28 @@ describe('bwrapArgs', () => {
     expect(old).not.toContain('--size')
   })
 
+  test('as root: no user namespace, and setpriv makes the worker the unprivileged user', () => {
+    const plan = planLaunch(input({ identity: { uid: 65534, gid: 65534, user: 'sandbox', home: '/home/sandbox', setuid: true } }))
+    const { args } = bwrapArgs(plan, bwrapFeatures('0.8.0'))
+    expect(args).not.toContain('--unshare-user')
+    expect(args).not.toContain('--uid')
+    expect(args.join(' ')).toContain('--cap-drop ALL --cap-add CAP_SETUID --cap-add CAP_SETGID')
+    expect(args.slice(args.indexOf('--'))).toEqual(['--', '/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...plan.command])
+  })
+
+  test('parents of mount points are created traversable before the mount', () => {
+    const ops = planLaunch(input()).ops.map((op) => `${op.op} ${'dest' in op ? op.dest : ''}${'perms' in op && op.perms ? ` ${op.perms}` : ''}`)
+    expect(ops.indexOf('dir /tmp/work 0755')).toBeGreaterThan(ops.indexOf('tmpfs /tmp 1777'))
+    expect(ops.indexOf('dir /tmp/work 0755')).toBeLessThan(ops.indexOf('ro-bind /tmp/work/node_modules'))
+    expect(ops).toContain('dir /home 0755')
+    expect(ops).toContain('dir /opt 0755')
+    expect(ops).not.toContain('dir /tmp/work/p 0755')
+  })
+
   test('host network shares the namespace; data goes through numbered fds', () => {
     const plan = planLaunch(input({ policy: { ...policy, network: 'host' }, seccomp: Buffer.from([1, 2, 3]) }))
     const { args, inputs } = bwrapArgs(plan, bwrapFeatures('0.8.0'))
-    expect(args).toContain('--share-net')
+    expect(args).not.toContain('--unshare-net')
     const seccompFd = Number(args[args.indexOf('--seccomp') + 1])
     expect(inputs[seccompFd - FIRST_INPUT_FD]).toEqual(Buffer.from([1, 2, 3]))
     const passwdFd = Number(args[args.indexOf('/etc/passwd') - 1])
