@@ -6,12 +6,15 @@
  * Sources (read, not copied): `createMethodsRPC` in Vitest's node/pools/rpc.ts, i.e. the installed
  * dist/chunks/cli-api.*.js for 4.1.x and dist/chunks/index.*.js for 5.x; the callers in the worker
  * runtime (runtime/runners, runtime/moduleRunner, snapshot environment, coverage, benchmark).
- * Checked against 4.1.0, 4.1.12, 5.0.0 and 5.1.2. Real traffic (test/firewall/real-traffic.test.ts,
- * a forks-worker capture pool) showed on 4.1.12 and 5.1.2: onQueued, resolve, fetch, onCollected,
- * resolveSnapshotPath, onTaskUpdate, onUserConsoleLog, onTaskArtifactRecord, snapshotSaved,
- * onAfterSuiteRun, getCountOfFailedTests (with --bail), and on 5.x also fetchWarmModules,
- * prewarmModuleGraph and onTestModuleDependencies. The others are called only by other pools or
- * modes (vm pools: transform; experimental.viteModuleRunner=false: ensureModuleGraphEntry; bench).
+ * Checked against 4.1.0, 4.1.12, 5.0.0 and 5.1.2 (5.0.0 lacks onTestModuleDependencies).
+ * Seen in real traffic (test/firewall/real-traffic.test.ts: Vitest's forks worker with this firewall
+ * on its channel), 4.1.12 and 5.1.2: onQueued, resolve, fetch, onCollected, resolveSnapshotPath,
+ * onTaskUpdate, onUserConsoleLog, onTaskArtifactRecord, snapshotSaved, onAfterSuiteRun (coverage),
+ * getCountOfFailedTests (--bail); 5.1.2 also fetchWarmModules. With Node's loader
+ * (experimental.viteModuleRunner: false): ensureModuleGraphEntry, and on 5.1 with
+ * experimental.recordDependencies: onTestModuleDependencies. From the source only: transform and
+ * prewarmModuleGraph (vm pools), onCancel (bail reached), onAsyncLeaks (detectAsyncLeaks),
+ * onUnhandledError, and the 5.x benchmark methods.
  *
  * Wire format (birpc, bundled by Vitest 4.1 and 5.x alike): a call is `{ t: 'q', i, m, a }` (an
  * event has no `i` and gets no answer; `o: true` marks an optional call); the answer is
@@ -22,7 +25,8 @@
  *
  * Not methods, though the worker does these things: snapshot files and `toMatchFileSnapshot`
  * targets are read and written by the worker itself (its snapshot environment; `resolveRawPath` is
- * local). `vi.importActual`/`vi.importMock`, `import.meta.glob`, `?raw`/`?url`/`?inline` imports
+ * local; there is no resolveSnapshotRawPath, getSourceMap or writeFile method in 4.1/5.x: such a
+ * call is refused as unknown). `vi.importActual`/`vi.importMock`, `import.meta.glob`, `?raw`/`?url`/`?inline` imports
  * and `import()` of run-time strings all arrive as `resolve` and/or `fetch`.
  */
 

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
 import { RPC_METHODS } from '../../src/pool/rpc-methods.js'
 import type { CaptureRecord } from './capture-pool.js'
@@ -47,7 +47,7 @@ function scratchProject(target: Target) {
   const canary = path.join(outside, 'canary.txt')
   const evil = path.join(outside, 'evil.js')
   const log = path.join(base, 'rpc.jsonl')
-  for (const dir of ['test/globbed', 'src']) mkdirSync(path.join(root, dir), { recursive: true })
+  for (const dir of ['test/globbed', 'src', 'native']) mkdirSync(path.join(root, dir), { recursive: true })
   mkdirSync(outside)
   writeFileSync(canary, 'CANARY-CONTENT')
   writeFileSync(evil, 'export default "CANARY-CONTENT"\n')
@@ -69,6 +69,34 @@ export default {
     coverage: { provider: 'v8', reporter: ['json-summary'], reportsDirectory: 'coverage' },
   },
 }
+`,
+  )
+  // Second run: Node's own loader instead of Vite's module runner (ensureModuleGraphEntry), and
+  // dependency recording (onTestModuleDependencies, 5.x). Plain .js: Node 20 cannot load .ts.
+  writeFileSync(path.join(root, 'src/plain.js'), 'export const value = 42\n')
+  writeFileSync(
+    path.join(root, 'vitest.native.config.ts'),
+    `import { capturePool } from ${JSON.stringify(path.join(repo, 'test/firewall/capture-pool.ts'))}
+export default {
+  test: {
+    pool: capturePool({ log: ${JSON.stringify(log)}, access: ${JSON.stringify(access)} }),
+    include: ['native/**/*.test.js'],
+    experimental: { viteModuleRunner: false, recordDependencies: true },
+  },
+}
+`,
+  )
+  writeFileSync(
+    path.join(root, 'native/native.test.js'),
+    `import { test, expect } from 'vitest'
+import { value } from '../src/plain.js'
+test('native imports', async () => {
+  expect(value).toBe(42)
+  expect((await import('../src/plain.js')).value).toBe(42)
+  // Unsandboxed here, Node itself loads it (in the sandbox the mounts stop it); the module-graph
+  // entry the loader hook reports for it is refused quietly, and the test goes on.
+  expect((await import(${JSON.stringify(pathToFileURL(evil).href)})).default).toBe('CANARY-CONTENT')
+})
 `,
   )
   const refused = (call: string) => `.rejects.toThrow(${JSON.stringify(`the sandbox refused ${call}`)})`
@@ -155,28 +183,41 @@ test('deliberately fails', () => { expect(1).toBe(2) })
   return { root, canary, outside, log }
 }
 
+function runScratch(target: Target, root: string, extra: string[]) {
+  const run = spawnSync(target.node, [path.join(target.nodeModules, 'vitest/vitest.mjs'), 'run', ...extra, '--reporter=json', '--outputFile=results.json'], {
+    cwd: root,
+    encoding: 'utf-8',
+    timeout: 180_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  })
+  const resultsFile = path.join(root, 'results.json')
+  if (!existsSync(resultsFile)) throw new Error(`the scratch run wrote no results (exit ${run.status}):\n${run.stdout}\n${run.stderr}`)
+  const results = JSON.parse(readFileSync(resultsFile, 'utf-8')) as {
+    testResults: Array<{ assertionResults: Array<{ title: string; status: string; failureMessages: string[] }> }>
+  }
+  rmSync(resultsFile)
+  return { run, outcomes: results.testResults.flatMap((file) => file.assertionResults) }
+}
+
+function readLog(log: string): CaptureRecord[] {
+  const records = readFileSync(log, 'utf-8').trim().split('\n').map((line) => JSON.parse(line) as CaptureRecord)
+  rmSync(log)
+  return records
+}
+
 for (const target of targets) {
   const available = existsSync(path.join(target.nodeModules, 'vitest/package.json')) && existsSync(target.node)
+  const version = available ? (JSON.parse(readFileSync(path.join(target.nodeModules, 'vitest/package.json'), 'utf-8')).version as string) : ''
+  let project: ReturnType<typeof scratchProject> | undefined
   describe.skipIf(!available)(`real traffic through the firewall: ${target.label}`, () => {
     test('every method is in the table; only the canary routes are refused', () => {
-      const { root, outside, log } = scratchProject(target)
-      const run = spawnSync(
-        target.node,
-        [path.join(target.nodeModules, 'vitest/vitest.mjs'), 'run', '--update', '--bail=100', '--coverage.enabled', '--reporter=json', '--outputFile=results.json'],
-        { cwd: root, encoding: 'utf-8', timeout: 180_000, env: { ...process.env, CI: '1', NO_COLOR: '1' } },
-      )
-      const version = JSON.parse(readFileSync(path.join(target.nodeModules, 'vitest/package.json'), 'utf-8')).version as string
-      const resultsFile = path.join(root, 'results.json')
-      if (!existsSync(resultsFile)) throw new Error(`the scratch run wrote no results (exit ${run.status}):\n${run.stdout}\n${run.stderr}`)
-      const results = JSON.parse(readFileSync(resultsFile, 'utf-8')) as {
-        testResults: Array<{ assertionResults: Array<{ title: string; status: string; failureMessages: string[] }> }>
-      }
-      const outcomes = results.testResults.flatMap((file) => file.assertionResults)
+      const { root, outside, log } = (project = scratchProject(target))
+      const { run, outcomes } = runScratch(target, root, ['--update', '--bail=100', '--coverage.enabled'])
       const unexpected = outcomes.filter((t) => (t.title === 'deliberately fails' ? t.status !== 'failed' : t.status !== 'passed'))
       expect(unexpected.map((t) => `${t.title}: ${t.status} ${t.failureMessages.join('\n')}`), run.stderr).toEqual([])
       expect(outcomes.length).toBe(18)
 
-      const records = readFileSync(log, 'utf-8').trim().split('\n').map((line) => JSON.parse(line) as CaptureRecord)
+      const records = readLog(log)
       const called = new Set(records.filter((r) => r.refusal === undefined && r.method).map((r) => r.method!))
       const unknown = [...called].filter((m) => !Object.hasOwn(RPC_METHODS, m))
       expect(unknown, `methods called by Vitest ${version} workers that the table lacks`).toEqual([])
@@ -189,6 +230,25 @@ for (const target of targets) {
       expect(refusals.filter((r) => !r.quiet).length).toBeGreaterThanOrEqual(8)
       // for the report: what this Vitest's workers called
       console.log(`Vitest ${version}: ${[...called].sort().join(', ')}; quiet refusals: ${[...new Set(refusals.filter((r) => r.quiet).map((r) => r.method))].join(', ') || 'none'}`)
+    }, 200_000)
+
+    test("Node's loader (ensureModuleGraphEntry) and dependency recording", () => {
+      const { root, outside, log } = project ?? scratchProject(target)
+      const { run, outcomes } = runScratch(target, root, ['--config', 'vitest.native.config.ts'])
+      expect(outcomes.map((t) => `${t.title}: ${t.status} ${t.failureMessages.join('\n')}`), run.stderr).toEqual(['native imports: passed '])
+      const records = readLog(log)
+      const called = new Set(records.filter((r) => r.refusal === undefined && r.method).map((r) => r.method!))
+      expect([...called].filter((m) => !Object.hasOwn(RPC_METHODS, m))).toEqual([])
+      expect(called.has('ensureModuleGraphEntry')).toBe(true)
+      if (version.startsWith('5.')) expect(called.has('onTestModuleDependencies')).toBe(true)
+      const refusals = records.filter((r) => r.refusal !== undefined)
+      expect(refusals.length).toBeGreaterThanOrEqual(1)
+      for (const r of refusals) {
+        expect(r.method).toBe('ensureModuleGraphEntry')
+        expect(r.quiet).toBe(true)
+        expect(r.refusal).toContain(outside)
+      }
+      console.log(`Vitest ${version}, native loader: ${[...called].sort().join(', ')}`)
     }, 200_000)
   })
 }
