@@ -257,8 +257,10 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     }
   }
 
+  /** `form` starts with `/`; it may still carry a query (then it is cut after normalising). */
   function checkRootRelativeForm(call: Call, form: string): void {
     const normal = isNormalAbsolute(form)
+    if (normal && SPECIAL.test(form)) form = cleanUrl(form)
     const inRoot = normal ? (root === '/' ? form : root + form) : cleanUrl(path.resolve(root, `.${form}`))
     const located = locate(inRoot)
     if (!located.readable) throw readRefusal(call, inRoot, located)
@@ -294,6 +296,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     if (id[0] === '.' && (id === '.' || id === '..' || id.startsWith('./') || id.startsWith('../'))) {
       if (hasNul(id)) throw new Refusal(`${PREFIX} ${call()}: the module id contains a NUL byte.`)
       const from = importerPath(importer)
+      // Without an importer, Vite's plugin container uses <root>/index.html.
       const bases = from === undefined ? [root] : locate(from).kind === 'missing' ? [path.dirname(from), root] : [path.dirname(from)]
       for (const base of bases) for (const p of candidates(id, base)) mustRead(call, p)
       return
@@ -363,8 +366,9 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
           try {
             mustRead(`${method}(${JSON.stringify(value)})`, file)
           } catch (refusal) {
+            if (!(refusal instanceof Refusal)) throw refusal
             // The call only feeds Vitest's module graph: answered harmlessly, never forwarded.
-            throw new Refusal((refusal as Refusal).text, true)
+            throw new Refusal(refusal.text, true)
           }
         }
         return
