@@ -86,15 +86,22 @@ export class NsjailPoolWorker implements PoolWorker {
     this.sandbox = undefined
   }
 
+  /**
+   * The files of one request (several only with isolate: false and one worker), one group per policy
+   * in order of first appearance, the running sandbox's own group first. Vitest's order interleaves
+   * policies freely (it sorts by duration and size); keeping it would restart a sandbox of the same
+   * policy later in the run, and files that isolate: false promised a shared process would not share it.
+   */
   private groups(files: RunRequest['context']['files']): Group[] {
-    const groups: Group[] = []
+    const groups = new Map<string, Group>()
     for (const file of files) {
       const key = this.project!.resolver.keyForFile(file.filepath)
-      const last = groups[groups.length - 1]
-      if (last?.key === key) last.files.push(file)
-      else groups.push({ key, policy: this.project!.resolver.forFile(file.filepath), files: [file] })
+      const group = groups.get(key)
+      if (group) group.files.push(file)
+      else groups.set(key, { key, policy: this.project!.resolver.forFile(file.filepath), files: [file] })
     }
-    return groups
+    const current = this.sandbox?.alive ? this.sandbox.key : undefined
+    return [...groups.values()].sort((a, b) => Number(b.key === current) - Number(a.key === current))
   }
 
   private async run(request: RunRequest): Promise<void> {
