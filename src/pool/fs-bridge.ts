@@ -5,7 +5,6 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Access } from './resources.js'
 
 export const FS_REQUEST = '__nsjail_fs__'
 export const FS_REPLY = '__nsjail_fs_reply__'
@@ -15,27 +14,24 @@ export interface FsRequest {
   [FS_REQUEST]: { id: number; op: 'write' | 'remove' | 'mkdir' | 'check'; path: string; content?: string }
 }
 
-/** Returns why a snapshot write to `target` is refused, or null when it may go ahead. */
-export type WriteCheck = (target: string, access: Access) => string | null
+/** Returns why a write to `target` is refused, or null when it may go ahead. */
+export type WriteCheck = (target: string, action: string) => string | null
 
-export class FsBridge {
-  constructor(private readonly check: WriteCheck) {}
+export function isFsRequest(message: unknown): message is FsRequest {
+  return typeof message === 'object' && message !== null && FS_REQUEST in message
+}
 
-  handles(message: unknown): message is FsRequest {
-    return typeof message === 'object' && message !== null && FS_REQUEST in message
-  }
-
-  handle(message: FsRequest, access: Access, reply: (message: unknown) => void): void {
-    const { id, op, path: target, content } = message[FS_REQUEST]
-    const done = (error?: string) => reply({ [FS_REPLY]: { id, error } })
-    const refusal = typeof target === 'string' && path.isAbsolute(target) ? this.check(target, access) : `not an absolute path: ${String(target)}`
-    if (refusal) return done(refusal)
-    const work =
-      op === 'write' ? mkdir(path.dirname(target), { recursive: true }).then(() => writeFile(target, String(content ?? ''), 'utf-8'))
-      : op === 'remove' ? rm(target, { force: true })
-      : op === 'mkdir' ? mkdir(target, { recursive: true }).then(() => {})
-      : op === 'check' ? Promise.resolve()
-      : Promise.reject(new Error(`unknown operation ${String(op)}`))
-    work.then(() => done(), (error: Error) => done(error.message))
-  }
+/** Performs (or refuses) one write request from the worker and answers it. */
+export function handleFsRequest(message: FsRequest, check: WriteCheck, reply: (message: unknown) => void): void {
+  const { id, op, path: target, content } = message[FS_REQUEST]
+  const done = (error?: string) => reply({ [FS_REPLY]: { id, error } })
+  const refusal = typeof target === 'string' && path.isAbsolute(target) ? check(target, `snapshot ${op}`) : `not an absolute path: ${String(target)}`
+  if (refusal) return done(refusal)
+  const work =
+    op === 'write' ? mkdir(path.dirname(target), { recursive: true }).then(() => writeFile(target, String(content ?? ''), 'utf-8'))
+    : op === 'remove' ? rm(target, { force: true })
+    : op === 'mkdir' ? mkdir(target, { recursive: true }).then(() => {})
+    : op === 'check' ? Promise.resolve()
+    : Promise.reject(new Error(`unknown operation ${String(op)}`))
+  work.then(() => done(), (error: Error) => done(error.message))
 }

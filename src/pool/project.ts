@@ -2,7 +2,7 @@
  * Per-project facts the sandbox plans need, gathered once (effectful: realpath, mkdir, bwrap probe):
  * the policy resolver, the identity, and the host paths every worker of the project must see.
  */
-import { mkdirSync, existsSync, realpathSync } from 'node:fs'
+import { existsSync, mkdirSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
@@ -71,15 +71,31 @@ export async function preflightProject(project: TestProject, options: NsjailOpti
   return { root, resolver, identity, bwrap, host: probeHostLayout() }
 }
 
+/**
+ * Vitest's on-disk module cache (4.1 `experimental.fsModuleCache`, 5.x `fsModuleCache`): on a hit the
+ * worker reads the cached module itself, so the folder must be visible (read-only). It holds the
+ * transformed code of every module the project's test files imported, whatever their policies.
+ */
+function moduleCacheDir(project: TestProject): string | null {
+  type CacheConfig = { fsModuleCache?: boolean; fsModuleCachePath?: string }
+  const config = project.config as unknown as CacheConfig & { experimental?: CacheConfig }
+  const enabled = config.fsModuleCache ?? config.experimental?.fsModuleCache
+  if (!enabled) return null
+  const dir = config.fsModuleCachePath ?? config.experimental?.fsModuleCachePath ??
+    path.join(project.vitest.config.root, 'node_modules', config.fsModuleCache ? '.vitest-cache' : '.experimental-vitest-cache')
+  // Vitest creates it lazily; it must exist before it can be mounted.
+  mkdirSync(dir, { recursive: true })
+  return dir
+}
+
 export function prepareProject(project: TestProject, preflight: Preflight, distPath: string, execArgv: string[]): ProjectSandbox {
-  // Vitest writes transformed modules here (cacheFs) lazily; it must exist before we can mount it.
-  mkdirSync(project.tmpDir, { recursive: true })
   const node = realpathSync(process.execPath)
+  const cache = moduleCacheDir(project)
   const needs = [
     ...nodeModulesChain(preflight.root),
+    ...(cache ? withRealpath(cache) : []),
     ...withRealpath(path.resolve(distPath, '..')),
     ...withRealpath(PACKAGE_ROOT),
-    ...withRealpath(project.tmpDir),
     ...execArgvFiles(execArgv).flatMap(withRealpath),
     node,
   ]

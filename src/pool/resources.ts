@@ -3,21 +3,14 @@
  * runs in, and the firewall on its channel, all derived from the same policy and launch plan.
  */
 import type { LaunchPlan } from '../isolate/plan.js'
-
-export interface Access {
-  root: string
-  readable: string[]
-  writable: string[]
-}
+import type { Firewall } from './firewall.js'
 
 export interface SandboxResources {
   seccomp: Buffer | null
-  /** The paths the sandbox may read and write, from its plan (set by attach). */
-  access: Access
-  /** The launch plan is known: derive what depends on it (the channel firewall). */
+  /** The launch plan is known: build what depends on it (the channel firewall). */
   attach(plan: LaunchPlan): void
-  /** A refusal to send back to the worker instead of forwarding its request, or undefined to pass it. */
-  firewall?: (message: unknown) => unknown
+  /** Polices the worker's channel with exactly the paths the plan mounts (set by attach). */
+  firewall: Firewall | null
   /** The launcher prefix (entering the cgroup) around the command. */
   wrap(argv: string[]): string[]
   /** Why the limits ended the sandbox, if they did. */

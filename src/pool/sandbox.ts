@@ -8,6 +8,7 @@ import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
 import { isResponse, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
+import { handleFsRequest, isFsRequest } from './fs-bridge.js'
 import type { PoolShared } from './shared.js'
 import type { ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
@@ -101,8 +102,14 @@ export class Sandbox {
     return new Promise((resolve, reject) => this.waiters.push({ type, resolve, reject }))
   }
 
+  /** To the worker; answers from Vitest pass the firewall first (where a bare import really went). */
   send(message: unknown): void {
-    if (this.child?.connected) this.child.send(message as never)
+    const verdict = this.resources?.firewall?.inspectReply(message)
+    this.toWorker(verdict && !verdict.pass ? verdict.reply : message)
+  }
+
+  private toWorker(message: unknown): void {
+    if (message !== undefined && this.child?.connected) this.child.send(message as never)
   }
 
   /** Asks the worker to stop the way Vitest would, then ends the sandbox. */
@@ -130,13 +137,18 @@ export class Sandbox {
   }
 
   private fromWorker(message: unknown): void {
-    if (this.init.shared.bridge.handles(message)) {
-      this.init.shared.bridge.handle(message, this.resources!.access, (reply) => this.send(reply))
+    // Set before launch, so before any message: every message passes it.
+    const firewall = this.resources!.firewall!
+    if (isFsRequest(message)) {
+      handleFsRequest(message, (target, action) => firewall.checkWrite(target, action), (reply) => this.toWorker(reply))
       return
     }
-    const refusal = this.resources?.firewall?.(message)
-    if (refusal) {
-      this.send(refusal)
+    const verdict = firewall.inspect(message)
+    if (!verdict.pass) {
+      // A refused call is answered with its rejection, which fails the test with the reason; a
+      // refused event has nobody to tell but the log.
+      if (verdict.reply !== undefined) this.toWorker(verdict.reply)
+      else if (!verdict.quiet) this.init.shared.log(verdict.refusal)
       return
     }
     if (isResponse(message)) {

@@ -6,16 +6,14 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
-import { FsBridge } from './fs-bridge.js'
-import { checkSnapshotWrite } from './write-policy.js'
+import { createFirewall } from './firewall.js'
 import type { StartRequest } from './messages.js'
-import type { Access, SandboxResources } from './resources.js'
+import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
 
 const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environment.js', import.meta.url))
 
 export class PoolShared {
-  readonly bridge = new FsBridge(checkSnapshotWrite)
   private readonly preflights = new WeakMap<TestProject, Promise<Preflight>>()
   private readonly projects = new WeakMap<TestProject, Promise<ProjectSandbox>>()
 
@@ -55,12 +53,12 @@ export class PoolShared {
 
   async resources(policy: Policy, files: string[]): Promise<SandboxResources> {
     void policy
-    void files
     const resources: SandboxResources = {
       seccomp: null,
-      access: { root: '/', readable: [], writable: [] },
+      firewall: null,
       attach(plan) {
-        resources.access = { root: plan.cwd, ...plan.access } satisfies Access
+        // The channel is policed with exactly what the mounts expose: one source of truth.
+        resources.firewall = createFirewall({ root: plan.cwd, ...plan.access }, { files, tmpCopies: false })
       },
       wrap: (argv) => argv,
       killReason: async () => null,

@@ -22,7 +22,11 @@ interface Group {
 
 export class NsjailPoolWorker implements PoolWorker {
   readonly name = 'nsjail'
-  readonly cacheFs = true
+  /**
+   * Modules reach the worker over the channel, not as files in Vitest's temp dir: that dir holds the
+   * transformed code of every module of the run, whatever file's policy let it be read.
+   */
+  readonly cacheFs = false
   private readonly events = new EventEmitter()
   private project?: ProjectSandbox
   private startRequest?: StartRequest
