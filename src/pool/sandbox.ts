@@ -140,7 +140,7 @@ export class Sandbox {
     // Set before launch, so before any message: every message passes it.
     const firewall = this.resources!.firewall!
     if (isFsRequest(message)) {
-      handleFsRequest(message, (target, action) => firewall.checkWrite(target, action), (reply) => this.toWorker(reply))
+      handleFsRequest(message, (target, action) => this.checkSnapshotWrite(target, action), (reply) => this.toWorker(reply))
       return
     }
     const verdict = firewall.inspect(message)
@@ -160,6 +160,18 @@ export class Sandbox {
       }
     }
     this.init.onMessage(message)
+  }
+
+  /**
+   * Snapshot writes the pool performs for the worker: none when the run does not update snapshots
+   * (CI's `update: 'none'`: Vitest itself writes nothing then, so any request is not Vitest's), else
+   * only where the firewall lets writes go (inside the project, not node_modules or .git).
+   */
+  private checkSnapshotWrite(target: string, action: string): string | null {
+    if (this.init.options.project.config.snapshotOptions.updateSnapshot === 'none') {
+      return `${action} of ${target} refused: this run does not update snapshots (update: 'none', as on CI)`
+    }
+    return this.resources!.firewall!.checkWrite(target, action)
   }
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
