@@ -7,7 +7,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Writable } from 'node:stream'
 import { startVitest, type TestModule, type Vitest } from 'vitest/node'
-import type { UserConfig } from 'vitest/node'
+import type { ViteUserConfig as UserConfig } from 'vitest/config'
 import { nsjail, type NsjailOptions } from 'vitest-pool-nsjail'
 
 export const FIXTURES = path.resolve(fileURLToPath(import.meta.url), '../../../fixtures')
@@ -111,7 +111,7 @@ export async function runFixture(name: string, options: RunOptions = {}): Promis
   const { vitest, collect } = await openFixture(name, options)
   const run = collect()
   await vitest.close()
-  run.exitCode = process.exitCode ?? 0
+  run.exitCode = Number(process.exitCode ?? 0)
   process.exitCode = previousExitCode
   run.output = collect().output
   return run
