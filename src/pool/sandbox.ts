@@ -169,7 +169,7 @@ export class Sandbox {
    */
   private checkSnapshotWrite(target: string, action: string): string | null {
     if (this.init.options.project.config.snapshotOptions.updateSnapshot === 'none') {
-      return `${action} of ${target} refused: this run does not update snapshots (update: 'none', as on CI)`
+      return `vitest-pool-nsjail: the sandbox refused to ${action} ${JSON.stringify(target)}: this run does not update snapshots (update: 'none', as on CI)`
     }
     return this.resources!.firewall!.checkWrite(target, action)
   }
