@@ -55,10 +55,8 @@ export class Sandbox {
   async start(startRequest: StartRequest): Promise<void> {
     const { policy, project, options, shared } = this.init
     this.resources = await shared.resources(policy, this.init.files)
-    const inspecting = options.execArgv.some((a) => a.startsWith('--inspect'))
     const plan = planLaunch({
-      // The debugger must be reachable from the host: a run under --inspect shares the network.
-      policy: inspecting ? { ...policy, network: 'host' } : policy,
+      policy,
       identity: project.identity,
       host: project.host,
       root: project.root,

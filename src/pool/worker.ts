@@ -145,13 +145,13 @@ export class NsjailPoolWorker implements PoolWorker {
 
   /**
    * Under --inspect/--inspect-brk the debugger must be reachable from the host, so the sandbox shares
-   * the host network for that run. Vitest 4.1+ does not put --inspect into execArgv (which the
-   * sandbox checks): the worker opens node:inspector itself when its config says `inspector.enabled`,
-   * and it listened on the sandbox's private loopback, out of the debugger's reach.
+   * the host network for that run. Vitest 4.1+ opens node:inspector in the worker when its config says
+   * `inspector.enabled`; an inspector flag in the project's execArgv does the same at Node's start.
    */
   private withDebuggerNetwork(policy: Policy): Policy {
     const inspector = (this.startRequest?.context.config as { inspector?: { enabled?: boolean } } | undefined)?.inspector
-    return inspector?.enabled && policy.network !== 'host' ? { ...policy, network: 'host' } : policy
+    const debugging = inspector?.enabled || this.options.execArgv.some((arg) => arg.startsWith('--inspect'))
+    return debugging && policy.network !== 'host' ? { ...policy, network: 'host' } : policy
   }
 
   private fromWorker(message: unknown): void {
