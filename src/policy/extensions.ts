@@ -2,6 +2,7 @@
  * The per-file sections owned by other modules (seccomp, resource limits): each resolves its own
  * option against the policy it refines and validates it with its own messages.
  */
+import { DEFAULT_LIMITS, resolveLimits } from '../cgroup/limits.js'
 import type { Policy, SandboxOptions } from './types.js'
 
 export function resolveSandboxExtensions(
@@ -9,10 +10,8 @@ export function resolveSandboxExtensions(
   layer: SandboxOptions,
   name: (key: string) => string,
 ): Pick<Policy, 'seccomp' | 'limits'> {
-  void layer
-  void name
   return {
     seccomp: base?.seccomp ?? false,
-    limits: base?.limits ?? { memory: null, pids: null, cpu: null, wallTimeMs: null },
+    limits: resolveLimits(layer.limits, name('limits'), base?.limits ?? DEFAULT_LIMITS),
   }
 }

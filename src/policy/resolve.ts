@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import picomatch from 'picomatch'
-import { parseSize } from './units.js'
+import { parseSize } from '../cgroup/limits.js'
 import { resolveSandboxExtensions } from './extensions.js'
 import type { NsjailOptions, Policy, SandboxOptions } from './types.js'
 

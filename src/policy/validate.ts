@@ -4,7 +4,7 @@
  * any test starts instead of silently weakening the sandbox.
  */
 import { OptionError } from './errors.js'
-import { parseSize } from './units.js'
+import { parseSize } from '../cgroup/limits.js'
 import type { NsjailOptions, Rule, SandboxOptions } from './types.js'
 
 const SANDBOX_KEYS = ['network', 'fs', 'env', 'hostname', 'seccomp', 'limits'] as const

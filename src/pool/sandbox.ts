@@ -8,6 +8,7 @@ import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
 import { isResponse, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
+import { formatDuration } from '../cgroup/limits.js'
 import { handleFsRequest, isFsRequest } from './fs-bridge.js'
 import type { PoolShared } from './shared.js'
 import type { ProjectSandbox } from './project.js'
@@ -177,7 +178,7 @@ export class Sandbox {
     const wasAlive = this.alive
     this.alive = false
     const reason = this.timedOut
-      ? `wall-time limit ${this.init.policy.limits.wallTimeMs! / 1000}s reached: killed with its whole pid namespace`
+      ? `wall-time limit ${formatDuration(this.init.policy.limits.wallTimeMs!)} reached: timed out, killed with its whole pid namespace`
       : await this.resources?.killReason()
     await this.resources?.release()
     if (this.ending) return this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))

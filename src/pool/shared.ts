@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from './firewall.js'
+import { enterCommand, openCgroups, type CgroupRun } from '../cgroup/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
@@ -16,6 +17,8 @@ const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environme
 export class PoolShared {
   private readonly preflights = new WeakMap<TestProject, Promise<Preflight>>()
   private readonly projects = new WeakMap<TestProject, Promise<ProjectSandbox>>()
+  /** This run's cgroups (one per process; null when not available or turned off). */
+  private cgroups?: Promise<CgroupRun | null>
 
   constructor(readonly options: NsjailOptions) {}
 
@@ -24,7 +27,20 @@ export class PoolShared {
    * missing bwrap or a refused user namespace fails the run once, before any test file is scheduled.
    */
   preflight(project: TestProject): Promise<Preflight> {
-    return memo(this.preflights, project, () => preflightProject(project, this.options))
+    return memo(this.preflights, project, async () => {
+      // cgroups: 'required' without a writable cgroup fails here; 'auto' warns once and runs on.
+      if (!this.cgroups) {
+        const cgroups = openCgroups(this.options.cgroups ?? 'auto', (message) => project.vitest.logger.warn(message))
+        this.cgroups = cgroups
+        // The run's cgroup directories go when Vitest closes (and at process exit, whatever happens).
+        project.vitest.onClose(async () => {
+          if (this.cgroups === cgroups) this.cgroups = undefined
+          await (await cgroups.catch(() => null))?.close()
+        })
+      }
+      const [preflight] = await Promise.all([preflightProject(project, this.options), this.cgroups])
+      return preflight
+    })
   }
 
   project(pool: PoolOptions): Promise<ProjectSandbox> {
@@ -52,7 +68,9 @@ export class PoolShared {
   }
 
   async resources(policy: Policy, files: string[]): Promise<SandboxResources> {
-    void policy
+    const { memory, pids, cpu } = policy.limits
+    const run = await this.cgroups
+    const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
     const resources: SandboxResources = {
       seccomp: null,
       firewall: null,
@@ -60,9 +78,10 @@ export class PoolShared {
         // The channel is policed with exactly what the mounts expose: one source of truth.
         resources.firewall = createFirewall({ root: plan.cwd, ...plan.access }, { files, tmpCopies: false })
       },
-      wrap: (argv) => argv,
-      killReason: async () => null,
-      release: async () => {},
+      // bwrap is born inside the worker's cgroup: nothing of the sandbox ever runs outside it.
+      wrap: (argv) => enterCommand(cgroup?.procsFiles ?? [], argv),
+      killReason: async () => (await cgroup?.killReason()) ?? null,
+      release: async () => cgroup?.remove(),
     }
     return resources
   }

@@ -2,7 +2,6 @@ import { describe, expect, test } from 'vitest'
 import { validateOptions } from '../../src/policy/validate.js'
 import { createPolicyResolver } from '../../src/policy/resolve.js'
 import { OptionError } from '../../src/policy/errors.js'
-import { parseSize } from '../../src/policy/units.js'
 
 const root = '/proj'
 
@@ -70,14 +69,4 @@ describe('createPolicyResolver', () => {
     expect(resolver.forFile('/proj/src/x.e2e.ts').fs.writable).toEqual(['/var/cache/x'])
     expect(resolver.forFile('/elsewhere/test/integration/a.test.ts').network).toBe('loopback')
   })
-})
-
-test('parseSize', () => {
-  expect(parseSize('512M')).toBe(512 * 2 ** 20)
-  expect(parseSize('1.5G')).toBe(1.5 * 2 ** 30)
-  expect(parseSize('2GiB')).toBe(2 * 2 ** 30)
-  expect(parseSize('64k')).toBe(65536)
-  expect(parseSize(4096)).toBe(4096)
-  expect(parseSize('-1M')).toBeNull()
-  expect(parseSize('12 parsecs')).toBeNull()
 })

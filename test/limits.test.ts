@@ -1,0 +1,88 @@
+/**
+ * Resource limits through real Vitest runs: a runaway file is killed and named, its siblings pass,
+ * and every cgroup made for the run is gone afterwards. Where this user has no writable cgroup
+ * (rootless on cgroup v1), the 'auto' warning and the 'required' error are what is tested instead.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { factsByName, runFixture } from './helpers/run-fixture.js'
+import { BASE_DIR_NAME, openCgroups } from '../src/cgroup/index.js'
+
+let available = false
+beforeAll(async () => {
+  const run = await openCgroups('auto', () => {})
+  available = run !== null
+  await run?.close()
+})
+
+/** Our directories under every cgroup hierarchy this process can see, counted recursively. */
+function ourCgroupDirs(): string[] {
+  const found: string[] = []
+  const walk = (dir: string, ours: boolean) => {
+    let entries: fs.Dirent[] = []
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue
+      const child = path.join(dir, entry.name)
+      const mine = ours || entry.name === BASE_DIR_NAME
+      if (mine) found.push(child)
+      if (mine || child.split('/').length < 9) walk(child, mine)
+    }
+  }
+  walk('/sys/fs/cgroup', false)
+  return found.filter((d) => path.basename(d) !== BASE_DIR_NAME)
+}
+
+describe('with cgroups', () => {
+  test('a memory bomb and a /tmp bomb are killed and named; a sibling passes; no cgroup is left', async (ctx) => {
+    if (!available) return ctx.skip('no writable cgroup for this user (see the rootless tests below)')
+    const before = ourCgroupDirs()
+    const run = await runFixture('limits', {
+      filters: ['memory-bomb', 'tmpfs-bomb', 'calm'],
+      pool: { cgroups: 'required', limits: { memory: '128M' } },
+    })
+    expect(run.tests['test/calm.test.ts > a well-behaved sibling']).toBe('passed')
+    const report = [...run.unhandled, ...Object.values(run.errors).flat()].join('\n')
+    expect(report).toContain('killed by the sandbox: memory limit 128 MiB reached (oom_kill) — test/memory-bomb.test.ts')
+    expect(report).toContain('killed by the sandbox: memory limit 128 MiB reached (oom_kill) — test/tmpfs-bomb.test.ts')
+    expect(run.exitCode).toBe(1)
+    expect(ourCgroupDirs()).toEqual(before)
+  })
+
+  test('a fork bomb gets EAGAIN at pids.max and is reported', async (ctx) => {
+    if (!available) return ctx.skip('no writable cgroup for this user')
+    const run = await runFixture('limits', { filters: ['fork-bomb'], pool: { cgroups: 'required', limits: { pids: 48 } } })
+    const fact = factsByName(run)['fork-bomb']
+    expect(fact.code).toBe('EAGAIN')
+    expect(Number(fact.spawned)).toBeLessThan(48)
+    expect(run.tests['test/fork-bomb.test.ts > a fork bomb is capped by pids.max']).toBe('passed')
+  })
+})
+
+test('a wall-time overrun is killed with its pid namespace and reported as timed out', async () => {
+  const run = await runFixture('limits', {
+    filters: ['busy', 'calm'],
+    pool: { cgroups: false, rules: [{ files: 'test/busy.test.ts', limits: { wallTime: '3s' } }] },
+  })
+  expect(run.tests['test/calm.test.ts > a well-behaved sibling']).toBe('passed')
+  const report = [...run.unhandled, ...Object.values(run.errors).flat()].join('\n')
+  expect(report).toContain('killed by the sandbox: wall-time limit 3 s reached: timed out, killed with its whole pid namespace — test/busy.test.ts')
+})
+
+describe('without a writable cgroup', () => {
+  test("'required' fails before any test with how to enable cgroups; 'auto' warns once and runs", async (ctx) => {
+    if (available) return ctx.skip('this user has a writable cgroup (run the suite as an unprivileged user on cgroup v1 to see this)')
+    const required = await runFixture('limits', { filters: ['calm'], pool: { cgroups: 'required' } }).catch((e: Error) => e)
+    const text = required instanceof Error ? required.message : required.output + required.unhandled.join('\n')
+    expect(text).toContain("`cgroups: 'required'`, but no writable cgroup is available")
+    expect(text).toMatch(/To enable them, /)
+    const auto = await runFixture('limits', { filters: ['calm'], pool: { cgroups: 'auto' } })
+    expect(auto.tests['test/calm.test.ts > a well-behaved sibling']).toBe('passed')
+    expect(auto.output.split('cannot be enforced').length - 1).toBeLessThanOrEqual(1)
+  })
+})
