@@ -1,0 +1,82 @@
+/**
+ * Seccomp filters for the sandbox: validate the option (pure), compile a policy to a BPF program
+ * (libseccomp, loaded lazily — `seccomp: false` never loads it), describe it for logs.
+ *
+ * The program returned by compileSeccomp() is what bubblewrap reads from `--seccomp FD`.
+ */
+import { OptionError, SandboxUnavailableError } from '../policy/errors.js'
+import { loadLibseccomp } from './libseccomp.js'
+import { planFilter, type SeccompArch } from './plan.js'
+import { DEFAULT_DENY, STRICT_ALLOW } from './presets.js'
+import type { PolicyArgComparison, SeccompPolicy } from './types.js'
+
+export { validateSeccompOption, DEFAULT_POLICY } from './validate.js'
+export { planFilter } from './plan.js'
+export type { FilterPlan, PlannedRule, PlannedAction, SeccompArch, SyscallResolver } from './plan.js'
+export type { SeccompOption, SeccompPolicy, SeccompRule } from './types.js'
+
+/** The kernel's limit on one filter program (BPF_MAXINSNS); each instruction is 8 bytes. */
+export const MAX_BPF_INSTRUCTIONS = 4096
+
+const cache = new Map<string, Buffer>()
+
+/**
+ * Compiles a validated policy for the architecture this process runs on, once per distinct policy
+ * (the result is cached by the policy's JSON). Returns a fresh copy of the BPF program.
+ *
+ * Throws OptionError naming the rule (`${option}.deny[0]`, …) for a system call libseccomp does not
+ * know or comparisons it cannot express; SandboxUnavailableError when libseccomp is missing, too old
+ * or the architecture is unsupported.
+ */
+export function compileSeccomp(policy: SeccompPolicy, option = 'seccomp'): Buffer {
+  const key = JSON.stringify(policy)
+  let program = cache.get(key)
+  if (!program) {
+    const lib = loadLibseccomp()
+    const arch = hostArch(lib.nativeArch)
+    const plan = planFilter(policy, arch, lib.resolve, option)
+    program = lib.compile(plan)
+    const instructions = program.length / 8
+    if (instructions > MAX_BPF_INSTRUCTIONS) {
+      throw new OptionError(option, describeSeccomp(policy), `a policy whose filter fits the kernel's ${MAX_BPF_INSTRUCTIONS}-instruction limit (this one compiles to ${instructions}); use fewer argument comparisons`)
+    }
+    cache.set(key, program)
+  }
+  return Buffer.from(program)
+}
+
+/** Forget compiled programs (tests, benchmarks). */
+export function clearSeccompCache(): void {
+  cache.clear()
+}
+
+function hostArch(native: SeccompArch | null): SeccompArch {
+  const fromNode: Partial<Record<string, SeccompArch>> = { x64: 'x86_64', arm64: 'aarch64' }
+  const arch = native ?? fromNode[process.arch]
+  if (!arch) {
+    throw new SandboxUnavailableError(`seccomp filters are supported on x86_64 and aarch64 only (this is ${process.arch}); set \`seccomp: false\``)
+  }
+  return arch
+}
+
+/** One line for logs, e.g. `seccomp strict (122 allowed, others EPERM) +deny socket(a0==0x10)→EACCES`. */
+export function describeSeccomp(policy: SeccompPolicy | false): string {
+  if (policy === false) return 'seccomp off'
+  const base =
+    policy.base === 'strict'
+      ? `seccomp strict (${new Set(STRICT_ALLOW.map((e) => e.syscall)).size} system calls allowed, others EPERM)`
+      : `seccomp default (${new Set(DEFAULT_DENY.filter((e) => e.answer !== 'allow').map((e) => e.syscall)).size} system calls denied or checked)`
+  const parts = [base]
+  for (const rule of policy.deny) {
+    const answer = rule.action === 'errno' ? rule.errno : rule.action
+    parts.push(`+deny ${rule.syscall}${args(rule.args)}→${answer}`)
+  }
+  for (const rule of policy.allow) parts.push(`+allow ${rule.syscall}${args(rule.args)}`)
+  return parts.join(' ')
+}
+
+function args(list: PolicyArgComparison[]): string {
+  if (list.length === 0) return ''
+  const ops: Record<string, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' }
+  return `(${list.map((c) => (c.op === 'masked_eq' ? `a${c.index}&${c.mask}==${c.value}` : `a${c.index}${ops[c.op]}${c.value}`)).join(',')})`
+}
