@@ -29,12 +29,13 @@ export interface Libseccomp {
 type Fn = (...args: unknown[]) => unknown
 
 let loaded: Libseccomp | SandboxUnavailableError | undefined
+let structs: { version: import('koffi').TypeObject; argCmp: import('koffi').TypeObject } | undefined
 
 /** libseccomp, loaded once; throws SandboxUnavailableError when missing, too old or unusable. */
 export function loadLibseccomp(): Libseccomp {
   if (loaded === undefined) {
     try {
-      loaded = load()
+      loaded = openLibseccomp()
     } catch (error) {
       loaded = error instanceof SandboxUnavailableError ? error : new SandboxUnavailableError(`seccomp: could not use libseccomp: ${(error as Error).message}; ${INSTALL_HINT}.`)
     }
@@ -48,7 +49,11 @@ export function resetLibseccompForTests(replacement?: Libseccomp | SandboxUnavai
   loaded = replacement
 }
 
-function load(): Libseccomp {
+/** Default names tried, in order, by the dynamic loader. */
+export const LIBRARY_NAMES = ['libseccomp.so.2', 'libseccomp.so'] as const
+
+/** Loads libseccomp from the first of `candidates` that loads (uncached; loadLibseccomp() caches). */
+export function openLibseccomp(candidates: readonly string[] = LIBRARY_NAMES): Libseccomp {
   const require = createRequire(import.meta.url)
   let koffi: typeof import('koffi')
   try {
@@ -59,7 +64,7 @@ function load(): Libseccomp {
 
   let lib: ReturnType<typeof koffi.load> | undefined
   const failures: string[] = []
-  for (const name of ['libseccomp.so.2', 'libseccomp.so']) {
+  for (const name of candidates) {
     try {
       lib = koffi.load(name)
       break
@@ -78,8 +83,12 @@ function load(): Libseccomp {
       return null
     }
   }
-  const scmpVersion = koffi.struct('vitest_pool_nsjail_scmp_version', { major: 'uint', minor: 'uint', micro: 'uint' })
-  const argCmp = koffi.struct('vitest_pool_nsjail_scmp_arg_cmp', { arg: 'uint', op: 'int', datum_a: 'uint64_t', datum_b: 'uint64_t' })
+  // koffi type names are process-global: declare them once.
+  structs ??= {
+    version: koffi.struct('vitest_pool_nsjail_scmp_version', { major: 'uint', minor: 'uint', micro: 'uint' }),
+    argCmp: koffi.struct('vitest_pool_nsjail_scmp_arg_cmp', { arg: 'uint', op: 'int', datum_a: 'uint64_t', datum_b: 'uint64_t' }),
+  }
+  const scmpVersion = structs.version
 
   const versionFn = fn('const vitest_pool_nsjail_scmp_version *seccomp_version(void)')
   if (!versionFn) {

@@ -3,6 +3,7 @@
  * syscall name exists is libseccomp's business and is checked when the policy is compiled.
  */
 import { OptionError } from '../policy/errors.js'
+import { termOf } from './conditions.js'
 import { errnoNumber, hex, parseValue, U64_MAX } from './constants.js'
 import type { ArgOp, PolicyAllowRule, PolicyArgComparison, PolicyDenyRule, SeccompPolicy } from './types.js'
 
@@ -81,16 +82,14 @@ function allowRule(rule: unknown, path: string): PolicyAllowRule {
 function argList(value: unknown, path: string): PolicyArgComparison[] {
   if (value === undefined) return []
   if (!Array.isArray(value)) throw new OptionError(path, value, 'an array of { index, op, value, mask? }')
-  const seen = new Map<number, number>()
-  return value.map((arg, i) => {
-    const cmp = argComparison(arg, `${path}[${i}]`)
-    const earlier = seen.get(cmp.index)
-    if (earlier !== undefined) {
-      throw new OptionError(`${path}[${i}].index`, cmp.index, `an argument not compared already (args[${earlier}] compares argument ${cmp.index}; libseccomp allows one comparison per argument in a rule — write two rules, or one masked_eq)`)
-    }
-    seen.set(cmp.index, i)
-    return cmp
-  })
+  const args = value.map((arg, i) => argComparison(arg, `${path}[${i}]`))
+  // Several comparisons on one argument are fine (the planner splits them into rules libseccomp can
+  // take), but not when together they can never hold.
+  const asCmps = args.map((c) => ({ index: c.index, op: c.op, value: BigInt(c.value), ...(c.mask ? { mask: BigInt(c.mask) } : {}) }))
+  if (args.length > 1 && termOf(asCmps).length === 0) {
+    throw new OptionError(path, value.map(show), 'comparisons that can hold together (these never all match, so the rule would never apply)')
+  }
+  return args
 }
 
 function argComparison(arg: unknown, path: string): PolicyArgComparison {
@@ -135,5 +134,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** OptionError's describe() cannot JSON a bigint. */
 function show(value: unknown): unknown {
-  return typeof value === 'bigint' ? `${value}n` : value
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, show(v)]))
+  }
+  return value
 }
