@@ -305,7 +305,7 @@ function setUpV2(location: CgroupLocation, runName: string, owner: OwnerStamp): 
   // A: the namespace root is ours to write (root, or a delegated container root).
   if (['', 'cgroup.procs', 'cgroup.subtree_control'].every((f) => cgfs.canWrite(join(root, f)))) {
     try {
-      return setUpV2Under(root, runName, owner, null)
+      return setUpV2Under(root, runName, owner, 'root')
     } catch (error) {
       if (!(error instanceof Unavailable)) throw error
       problems.push(error.reason)
@@ -322,9 +322,9 @@ function setUpV2(location: CgroupLocation, runName: string, owner: OwnerStamp): 
         // We were started from a shell that an earlier run moved into its `main-…` leaf (that run
         // is still going, or was killed before it could move its processes back).
         if (basename(parent) === BASE_DIR_NAME && parseOwnedDirName(basename(own))?.kind === 'main') {
-          return setUpV2Under(dirname(parent), runName, owner, dirname(parent), own)
+          return setUpV2Under(dirname(parent), runName, owner, 'leaf', own)
         }
-        return setUpV2Under(own, runName, owner, own)
+        return setUpV2Under(own, runName, owner, 'delegated')
       } catch (error) {
         if (!(error instanceof Unavailable)) throw error
         problems.push(error.reason)
@@ -337,27 +337,59 @@ function setUpV2(location: CgroupLocation, runName: string, owner: OwnerStamp): 
 }
 
 /**
- * Sets up `parent/vitest-pool-nsjail/run-…`. `delegated` is the parent when it is the delegated
- * cgroup we were started in: our processes are moved out into a `main-…` leaf first. `adoptLeaf`:
- * we already sit in such a leaf made by an earlier run of the same delegated cgroup; if its owner
- * is gone, this run takes over undoing the delegation setup at teardown.
+ * What moving our processes out of a delegated cgroup changed, so that the last run of this
+ * process using it can undo it. Keyed by the leaf our processes were moved into.
  */
-function setUpV2Under(
-  parent: string,
-  runName: string,
-  owner: OwnerStamp,
-  delegated: string | null,
-  adoptLeaf: string | null = null,
-): Setup {
-  const adopt = adoptLeaf !== null
+interface Delegation {
+  /** The delegated cgroup (its subtree_control got `enabled`). */
+  cgroup: string
+  base: string
+  leaf: string
+  enabled: string[]
+  /** Open runs of this process that rely on it. */
+  users: number
+}
+const delegations = new Map<string, Delegation>()
+
+/** Undoes a delegation setup when no run (of any process) uses the subtree any more. Best effort. */
+function undoDelegation(d: Delegation): void {
+  if (cgfs.childDirs(d.base).some((name) => join(d.base, name) !== d.leaf)) return // other runs: leave it
+  try {
+    // Controllers off (children first), our processes back where they were, then the leaf and base.
+    const inBase = subtreeOf(d.base)
+    if (inBase.length > 0) cgfs.writeText(join(d.base, 'cgroup.subtree_control'), inBase.map((c) => `-${c}`).join(' '))
+    const enabled = d.enabled.filter((c) => subtreeOf(d.cgroup).includes(c))
+    if (enabled.length > 0) cgfs.writeText(join(d.cgroup, 'cgroup.subtree_control'), enabled.map((c) => `-${c}`).join(' '))
+    for (const pid of cgfs.listPids(d.leaf)) {
+      try {
+        cgfs.moveProcess(pid, d.cgroup)
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } catch {
+    return // leave it: a later run reaps the leaf once its processes are gone
+  }
+  cgfs.removeDir(d.leaf)
+  cgfs.removeDir(d.base)
+}
+
+/**
+ * Sets up `parent/vitest-pool-nsjail/run-…`.
+ *  - `how: 'root'`: parent is the writable namespace root; enable controllers there if needed.
+ *  - `how: 'delegated'`: parent is the delegated cgroup we are in; move our processes into a
+ *    `main-…` leaf first (see vacate) and record that as a Delegation to undo.
+ *  - `how: 'leaf'`: we already sit in a `main-…` leaf (`leaf`) of parent's base, made by an earlier
+ *    run of this process (shared), or of a process that is gone (we take over undoing it), or of
+ *    another live process (a sibling run started from the same shell: it undoes it).
+ */
+function setUpV2Under(parent: string, runName: string, owner: OwnerStamp, how: 'root' | 'delegated' | 'leaf', leaf?: string): Setup {
   const base = join(parent, BASE_DIR_NAME)
   const available = requireMemoryAndPids(parent)
   const wanted = CONTROLLERS.filter((c) => available.includes(c))
   const cpuMissing = wanted.includes('cpu') ? null : `the cpu controller is not available in ${parent}`
 
-  let baseCreated = false
-  let mainDir: string | null = adoptLeaf
-  let enabledInParent: string[] = []
+  let delegation: Delegation | undefined
   let runDir: string | null = null
   let undone = false
 
@@ -365,40 +397,19 @@ function setUpV2Under(
     if (undone) return
     undone = true
     if (runDir) cgfs.destroySync(runDir)
-    if (adoptLeaf) {
-      const stamp = parseOwnedDirName(basename(adoptLeaf))
-      if (!stamp || !ownerIsGone(stamp, owner.pidNs, startTimeOf(stamp.pid))) return // its run undoes it
-      enabledInParent = subtreeOf(parent) // the dead run enabled them: C held processes before
+    if (!delegation) {
+      cgfs.removeDir(base) // only if empty: other runs may use it
+      return
     }
-    const others = cgfs.childDirs(base).filter((name) => join(base, name) !== mainDir)
-    if (others.length > 0) return // another run still uses the subtree: leave it as it is
-    if (mainDir && delegated) {
-      // Undo in reverse: controllers off (children first), our processes back, leaf and base gone.
-      try {
-        const inBase = subtreeOf(base)
-        if (inBase.length > 0) cgfs.writeText(join(base, 'cgroup.subtree_control'), inBase.map((c) => `-${c}`).join(' '))
-        if (enabledInParent.length > 0) {
-          cgfs.writeText(join(delegated, 'cgroup.subtree_control'), enabledInParent.map((c) => `-${c}`).join(' '))
-        }
-        for (const pid of cgfs.listPids(mainDir)) {
-          try {
-            cgfs.moveProcess(pid, delegated)
-          } catch {
-            // exited meanwhile
-          }
-        }
-        cgfs.removeDir(mainDir)
-      } catch {
-        return // leave it: the leaf is reaped once its processes are gone
-      }
-    }
-    if (baseCreated || cgfs.childDirs(base).length === 0) cgfs.removeDir(base)
+    if (--delegation.users > 0) return
+    delegations.delete(delegation.leaf)
+    undoDelegation(delegation)
   }
 
   try {
-    if (!adopt && delegated === null) {
+    if (how === 'root') {
       try {
-        enabledInParent = enableControllers(parent, wanted)
+        enableControllers(parent, wanted)
       } catch (error) {
         const busy = error instanceof cgfs.CgroupFsError && error.code === 'EBUSY'
         throw new Unavailable(
@@ -407,12 +418,25 @@ function setUpV2Under(
         )
       }
     }
-    baseCreated = cgfs.makeDir(base)
+    cgfs.makeDir(base)
     reap(base, owner.pidNs)
-    if (delegated !== null && !adopt) {
-      mainDir = join(base, ownedDirName('main', owner, randomBytes(4).toString('hex')))
+    if (how === 'delegated') {
+      const mainDir = join(base, ownedDirName('main', owner, randomBytes(4).toString('hex')))
       cgfs.makeDir(mainDir)
-      enabledInParent = vacate(delegated, mainDir, wanted)
+      delegation = { cgroup: parent, base, leaf: mainDir, enabled: [], users: 1 }
+      delegations.set(mainDir, delegation)
+      delegation.enabled = vacate(parent, mainDir, wanted)
+    } else if (how === 'leaf' && leaf) {
+      delegation = delegations.get(leaf)
+      if (delegation) delegation.users++
+      else {
+        const stamp = parseOwnedDirName(basename(leaf))
+        if (stamp && ownerIsGone(stamp, owner.pidNs, startTimeOf(stamp.pid))) {
+          // Its owner enabled these in parent, which held processes before: all of them go at the end.
+          delegation = { cgroup: parent, base, leaf, enabled: subtreeOf(parent), users: 1 }
+          delegations.set(leaf, delegation)
+        }
+      }
     }
     enableControllers(base, wanted)
     runDir = makeRunDir(base, runName)

@@ -138,6 +138,25 @@ describe.runIf(probe)(`real cgroups (v${version})`, () => {
   })
 })
 
+describe.runIf(probe)('several runs in one process (one per Vitest project)', () => {
+  it('each works; closing in any order leaves nothing behind', async () => {
+    const before = snapshot()
+    const first = (await openCgroups('required', () => {}))!
+    const second = (await openCgroups('required', () => {}))!
+    expect(second.dirs).not.toEqual(first.dirs)
+    await first.close()
+    const worker = await second.createWorker(limits({ memory: 64 * M }))
+    const result = await run(enterCommand(worker.procsFiles, ['/bin/sh', '-c', 'cat /proc/self/cgroup; true']))
+    expect(result.code).toBe(0)
+    await worker.remove()
+    const third = (await openCgroups('required', () => {}))!
+    await second.close()
+    await third.close()
+    third.closeSync() // idempotent
+    expect(snapshot()).toEqual(before)
+  })
+})
+
 describe.runIf(probe)('cleanup when the process holding a run ends', () => {
   let compiled: ReturnType<typeof compileCgroupModule>
   beforeAll(() => {
