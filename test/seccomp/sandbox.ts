@@ -1,0 +1,108 @@
+// Test helper: run a command in a bare bubblewrap sandbox (no pool), with a seccomp program on fd 9.
+import { spawn, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const FIXTURES = path.join(ROOT, 'test/seccomp/fixtures')
+
+export function bwrapWorks(): boolean {
+  const r = spawnSync('bwrap', ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--', '/bin/true'])
+  return r.status === 0
+}
+
+export interface SandboxResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface SandboxOptions {
+  /** Host paths bound read-write at the same place (after the private /tmp). */
+  binds?: string[]
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  timeoutMs?: number
+}
+
+/** A plain environment for the sandboxed program (no VITEST_* variables leaking into nested runs). */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: '/tmp', LANG: 'C.UTF-8', ...extra }
+}
+
+/**
+ * `bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp
+ *  [--bind B B]… --seccomp 9 -- command`, the program written into fd 9 through a pipe.
+ */
+export function runSandboxed(program: Buffer | null, command: string[], options: SandboxOptions = {}): Promise<SandboxResult> {
+  const binds = (options.binds ?? []).flatMap((b) => ['--bind', b, b])
+  const args = [
+    '--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+    ...binds, '--chdir', options.cwd ?? '/',
+    ...(program ? ['--seccomp', '9'] : []),
+    '--', ...command,
+  ]
+  return new Promise((resolve, reject) => {
+    const child = spawn('bwrap', args, {
+      stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'],
+      env: options.env ?? cleanEnv(),
+    })
+    const fd9 = child.stdio[9] as NodeJS.WritableStream
+    fd9.on('error', () => {}) // bwrap may exit before reading it (e.g. a bad command)
+    fd9.end(program ?? Buffer.alloc(0))
+    let stdout = ''
+    let stderr = ''
+    child.stdout!.on('data', (d) => (stdout += d))
+    child.stderr!.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000)
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+}
+
+/**
+ * A scratch Vitest project under `dir` using this repository's node_modules (linked package by
+ * package: Vite writes into node_modules/.vite-temp, which must be writable), with tests that run
+ * the workload fixture, snapshots and fake timers.
+ */
+export function makeVitestProject(dir: string): void {
+  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true })
+  for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
+    if (entry.startsWith('.') && entry !== '.bin') continue
+    fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(dir, 'node_modules', entry))
+  }
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "scratch", "private": true, "type": "module" }\n')
+  fs.writeFileSync(path.join(dir, 'vitest.config.mjs'), "export default { cacheDir: '.vite-cache', test: { include: ['*.test.js'] } }\n")
+  fs.writeFileSync(
+    path.join(dir, 'basic.test.js'),
+    `import { test, expect, vi } from 'vitest'
+test('math and snapshots', () => {
+  expect(1 + 1).toBe(2)
+  expect({ a: 1 }).toMatchSnapshot()
+})
+test('fake timers', () => {
+  vi.useFakeTimers()
+  const fn = vi.fn()
+  setTimeout(fn, 1000)
+  vi.advanceTimersByTime(1000)
+  expect(fn).toHaveBeenCalledOnce()
+  vi.useRealTimers()
+})
+`,
+  )
+  fs.writeFileSync(
+    path.join(dir, 'workload.test.js'),
+    `import { test, expect } from 'vitest'
+import { runWorkload } from ${JSON.stringify(path.join(FIXTURES, 'workload.mjs'))}
+test('node workload', async () => {
+  const result = await runWorkload()
+  expect(result.checks).toEqual(Object.fromEntries(Object.keys(result.checks).map((k) => [k, true])))
+}, 60_000)
+`,
+  )
+}
