@@ -110,6 +110,16 @@ describe.skipIf(!available)('seccomp enforced by bubblewrap', () => {
     expect(bare.code).toBe(0)
   })
 
+  test.runIf(process.arch === 'x64')('an i386 system call (int 0x80) kills the process too', async () => {
+    const filtered = await probe(compile('default'), ['i386'])
+    expect(filtered.code).toBe(128 + os.constants.signals.SIGSYS)
+    // Control: without a filter, i386 getpid answers our pid (kernels built without IA32 emulation
+    // answer int 0x80 with SIGSEGV instead).
+    const bare = await probe(null, ['i386'])
+    if (bare.code === 0) expect(bare.results).toEqual({ i386: { ret: 'pid', errno: null } })
+    else expect(bare.code).toBe(128 + os.constants.signals.SIGSEGV)
+  })
+
   const netlink = { syscall: 'socket', errno: 'EACCES', args: [{ index: 0, op: 'eq', value: 'AF_NETLINK' }] }
   for (const base of ['default', 'strict'] as const) {
     test(`a custom deny rule with an argument comparison blocks only what it names (${base})`, async () => {
