@@ -64,7 +64,7 @@ const DEFAULT_ROWS: Row[] = [
   {
     syscalls: ['mount', 'umount2', 'umount', 'pivot_root', 'move_mount', 'open_tree', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'mount_setattr'],
     answer: 'EPERM',
-    why: 'Mount table changes (old and new mount API). bwrap built the file system view; nothing inside may rearrange it. Docker: CAP_SYS_ADMIN only.',
+    why: 'Mount table changes (old and new mount API). bwrap built the file system view; nothing inside may rearrange it. Docker: CAP_SYS_ADMIN only (pivot_root never).',
   },
   {
     syscalls: ['unshare', 'setns'],
@@ -85,7 +85,7 @@ const DEFAULT_ROWS: Row[] = [
   {
     syscalls: ['ptrace', 'process_vm_readv', 'process_vm_writev', 'process_madvise', 'kcmp', 'pidfd_getfd'],
     answer: 'EPERM',
-    why: "Reading or changing another process' memory or file descriptors. nsjail's example configs kill on ptrace/process_vm_*; Docker: CAP_SYS_PTRACE only.",
+    why: "Reading or changing another process' memory or file descriptors. nsjail's example configs kill on ptrace/process_vm_*; Docker allows those on kernels >= 4.8 and the others only with CAP_SYS_PTRACE. Tests have no business debugging their neighbours.",
   },
   {
     syscalls: ['bpf', 'perf_event_open'],
@@ -95,7 +95,7 @@ const DEFAULT_ROWS: Row[] = [
   {
     syscalls: ['userfaultfd'],
     answer: 'EPERM',
-    why: 'Lets a process stall kernel copies at will: a standard ingredient of kernel race exploits. Docker allows it (relying on vm.unprivileged_userfaultfd=0).',
+    why: 'Lets a process stall kernel copies at will: a standard ingredient of kernel race exploits. Docker denies it too.',
   },
   {
     syscalls: ['keyctl', 'add_key', 'request_key'],
@@ -115,12 +115,12 @@ const DEFAULT_ROWS: Row[] = [
   {
     syscalls: ['swapon', 'swapoff', 'acct', 'quotactl', 'quotactl_fd'],
     answer: 'EPERM',
-    why: 'Host-wide administration (swap, process accounting, quotas). Docker: with the matching capability only.',
+    why: 'Host-wide administration (swap, process accounting, quotas). Docker: acct/quotactl with the matching capability only, swapon/swapoff never.',
   },
   {
     syscalls: ['open_by_handle_at', 'name_to_handle_at'],
     answer: 'EPERM',
-    why: "File handles reach files outside the mount namespace (Docker's 2014 \"shocker\" escape). Docker: CAP_DAC_READ_SEARCH only.",
+    why: "File handles reach files outside the mount namespace (Docker's 2014 \"shocker\" escape). Docker: open_by_handle_at with CAP_DAC_READ_SEARCH only; it allows name_to_handle_at, which only makes handles — denied here as it has no use without the other.",
   },
   {
     syscalls: ['iopl', 'ioperm'],
@@ -130,7 +130,7 @@ const DEFAULT_ROWS: Row[] = [
   {
     syscalls: ['settimeofday', 'clock_settime', 'adjtimex', 'clock_adjtime'],
     answer: 'EPERM',
-    why: 'Setting or slewing the system clock, which is not namespaced. Docker: CAP_SYS_TIME only.',
+    why: 'Setting or slewing the system clock, which is not namespaced. Docker: settimeofday/clock_settime with CAP_SYS_TIME only; it allows adjtimex/clock_adjtime (their read-only form), denied here too because nothing in a test needs them.',
   },
   {
     syscalls: ['syslog'],
