@@ -40,6 +40,10 @@ const runs = [
 ]
 
 const total = new Map()
+process.on('exit', () => {
+  if (keep) console.log(`# traces kept in ${work}`)
+  else fs.rmSync(work, { recursive: true, force: true })
+})
 for (const run of runs) {
   const out = path.join(work, `${run.name.replace(/\W+/g, '-')}.strace`)
   const result = spawnSync('strace', [
@@ -72,8 +76,6 @@ if (fs.existsSync(dist)) {
 } else {
   console.log('# (run `npm run build` to compare with the strict table)')
 }
-if (keep) console.log(`# traces kept in ${work}`)
-else fs.rmSync(work, { recursive: true, force: true })
 
 /**
  * strace -f output → syscall counts. A process counts from its first non-bwrap execve on; a child or
