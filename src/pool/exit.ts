@@ -24,9 +24,16 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
   return `exited with code ${code}`
 }
 
+/** bwrap's exit code for a worker killed with SIGSYS: the seccomp filter's `kill` action. */
+const SECCOMP_KILL = 128 + constants.signals.SIGSYS
+
 export function describeExit(facts: ExitFacts): string {
   const files = facts.files.join(', ')
-  if (facts.reason) return `vitest-pool-nsjail: killed by the sandbox: ${facts.reason} — ${files}`
+  const reason = facts.reason ??
+    (facts.code === SECCOMP_KILL || facts.signal === 'SIGSYS'
+      ? 'the seccomp filter killed the worker (SIGSYS): it made a system call the policy kills for, a 32-bit ABI call or a rule with action \'kill\''
+      : null)
+  if (reason) return `vitest-pool-nsjail: killed by the sandbox: ${reason} — ${files}`
   if (!facts.started) {
     return `vitest-pool-nsjail: the sandbox for ${files} ${exitStatus(facts.code, facts.signal)} before the worker started.` +
       (facts.stderr.trim() ? `\n${facts.stderr.trim()}` : '')

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
 import { createPolicyResolver, type PolicyResolver } from '../policy/resolve.js'
 import { OptionError } from '../policy/errors.js'
-import type { NsjailOptions } from '../policy/types.js'
+import type { NsjailOptions, SandboxOptions } from '../policy/types.js'
+import { compileSeccomp, validateSeccompOption } from '../seccomp/index.js'
 import { nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
 import type { HostLayout } from '../isolate/plan.js'
 import type { Identity } from '../isolate/etc.js'
@@ -62,10 +63,23 @@ export interface Preflight {
   host: HostLayout
 }
 
+/**
+ * Every seccomp option compiles (unknown syscalls and errno names are found by libseccomp), each
+ * under its own option path so the message names the rule. Compiled programs are cached for the run.
+ */
+function compileSeccompOptions(options: NsjailOptions): void {
+  const layers: Array<[string, SandboxOptions]> = [['seccomp', options], ...(options.rules ?? []).map((r, i): [string, SandboxOptions] => [`rules[${i}].seccomp`, r])]
+  for (const [option, layer] of layers) {
+    const policy = validateSeccompOption(layer.seccomp, option)
+    if (policy) compileSeccomp(policy, option)
+  }
+}
+
 export async function preflightProject(project: TestProject, options: NsjailOptions): Promise<Preflight> {
   const root = project.config.root
   const resolver = createPolicyResolver(options, root)
   checkPathsExist(options, root)
+  compileSeccompOptions(options)
   const identity = sandboxIdentity(root)
   const bwrap = await probeBwrap(options.bwrap, identity)
   return { root, resolver, identity, bwrap, host: probeHostLayout() }

@@ -8,6 +8,7 @@ import type { PoolOptions, TestProject } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from './firewall.js'
 import { enterCommand, openCgroups, type CgroupRun } from '../cgroup/index.js'
+import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
@@ -72,7 +73,7 @@ export class PoolShared {
     const run = await this.cgroups
     const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
     const resources: SandboxResources = {
-      seccomp: null,
+      seccomp: policy.seccomp ? compileSeccomp(policy.seccomp) : null,
       firewall: null,
       attach(plan) {
         // The channel is policed with exactly what the mounts expose: one source of truth.

@@ -125,6 +125,8 @@ describe('exit messages', () => {
   test('limits and early deaths explain themselves and name the files', () => {
     expect(describeExit({ files: ['t/leak.test.ts'], code: 137, signal: null, reason: 'memory limit 512 MiB reached (oom_kill)', started: true, stderr: '' }))
       .toBe('vitest-pool-nsjail: killed by the sandbox: memory limit 512 MiB reached (oom_kill) — t/leak.test.ts')
+    expect(describeExit({ files: ['x.ts'], code: 159, signal: null, reason: null, started: true, stderr: '' }))
+      .toMatch(/^vitest-pool-nsjail: killed by the sandbox: the seccomp filter killed the worker \(SIGSYS\).* — x\.ts$/)
     expect(describeExit({ files: ['a.ts'], code: 1, signal: null, reason: null, started: false, stderr: 'bwrap: Can\'t find source path /x\n' }))
       .toBe('vitest-pool-nsjail: the sandbox for a.ts exited with code 1 before the worker started.\nbwrap: Can\'t find source path /x')
   })
