@@ -211,6 +211,7 @@ const STRICT_ROWS: StrictRow[] = [
   // Identity
   { provenance: 'seen', syscalls: ['getuid', 'geteuid', 'getgid', 'getegid', 'getgroups'], why: 'Identity queries (libc start-up, os.userInfo, process.getgroups, access checks in sh).' },
   { provenance: 'sibling', syscalls: ['getresuid', 'getresgid'], why: 'The other form of the identity queries.' },
+  { provenance: 'seen', syscalls: ['capset', 'setresuid', 'setresgid', 'setgroups'], why: "The pool's own launcher when Vitest runs as root: inside the already-filtered sandbox, setpriv (src/isolate/bwrap.ts switchUser) keeps its capabilities across the switch (capset) and becomes the sandbox user (setresuid/setresgid/setgroups); without these every sandbox fails with `setpriv: activate capabilities: Operation not permitted`. Measured with `strace -f setpriv --reuid --regid --clear-groups`. Harmless afterwards: the worker has no capabilities left, so they can only lower privileges." },
   // Memory
   { provenance: 'seen', syscalls: ['brk', 'mmap', 'munmap', 'mprotect', 'madvise', 'pkey_alloc'], why: 'Heap, V8 pages and code space; pkey_alloc: V8/OpenSSL probe memory protection keys.' },
   { provenance: 'robust', syscalls: ['pkey_mprotect', 'pkey_free', 'mremap'], why: 'On CPUs with protection keys pkey_alloc succeeds and V8 then uses pkey_mprotect (not on this VM); glibc grows large allocations with mremap.' },
