@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
-import { isResponse, type StartRequest, type WorkerResponse } from './messages.js'
+import { isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
 import { handleFsRequest, isFsRequest } from './fs-bridge.js'
@@ -48,6 +48,8 @@ export class Sandbox {
   private ending = false
   private wallTimer?: NodeJS.Timeout
   private timedOut = false
+  /** Where a `stop` came from: Vitest (its `stopped` is Vitest's too) or our own shutdown (ours). */
+  private stop: 'none' | 'vitest' | 'ours' | 'answered' = 'none'
 
   constructor(private readonly init: SandboxInit) {
     this.key = init.key
@@ -111,10 +113,17 @@ export class Sandbox {
     if (message !== undefined && this.child?.connected) this.child.send(message as never)
   }
 
+  /** Vitest's `stop` request. Should the sandbox die before answering, its exit answers for it. */
+  requestStop(message: unknown): void {
+    this.stop = 'vitest'
+    this.send(message)
+  }
+
   /** Asks the worker to stop the way Vitest would, then ends the sandbox. */
   async shutdown(): Promise<void> {
     if (this.alive && this.child?.connected) {
       const stopped = this.next('stopped')
+      this.stop = 'ours'
       this.send({ __vitest_worker_request__: true, type: 'stop' })
       await Promise.race([stopped.catch(() => {}), new Promise((r) => setTimeout(r, GRACEFUL_STOP_MS).unref())])
     }
@@ -155,8 +164,9 @@ export class Sandbox {
       if (index !== -1) {
         this.waiters.splice(index, 1)[0].resolve(message)
         // A `started` is ours (Vitest had its answer at once); other awaited responses still go on.
-        if (message.type === 'started' || (message.type === 'stopped' && this.ending)) return
+        if (message.type === 'started' || (message.type === 'stopped' && this.stop === 'ours')) return
       }
+      if (message.type === 'stopped') this.stop = 'answered'
     }
     this.init.onMessage(message)
   }
@@ -181,6 +191,8 @@ export class Sandbox {
       ? `wall-time limit ${formatDuration(this.init.policy.limits.wallTimeMs!)} reached: timed out, killed with its whole pid namespace`
       : await this.resources?.killReason()
     await this.resources?.release()
+    // Vitest waits up to a minute for the answer to its `stop`: a sandbox that died gives it now.
+    if (this.stop === 'vitest') this.init.onMessage(response('stopped'))
     if (this.ending) return this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
     const error = new Error(describeExit({
       files: this.init.files,

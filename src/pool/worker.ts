@@ -67,8 +67,9 @@ export class NsjailPoolWorker implements PoolWorker {
       setImmediate(() => this.events.emit('message', response('started')))
     } else if (isRequest(message, 'run', 'collect')) {
       this.run(message).catch((error) => this.fail(error))
-    } else if (isRequest(message, 'stop') && !this.sandbox) {
-      setImmediate(() => this.events.emit('message', response('stopped')))
+    } else if (isRequest(message, 'stop')) {
+      if (this.sandbox?.alive) this.sandbox.requestStop(message)
+      else setImmediate(() => this.events.emit('message', response('stopped')))
     } else {
       this.sandbox?.send(message)
     }
