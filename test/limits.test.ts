@@ -3,11 +3,10 @@
  * and every cgroup made for the run is gone afterwards. Where this user has no writable cgroup
  * (rootless on cgroup v1), the 'auto' warning and the 'required' error are what is tested instead.
  */
-import fs from 'node:fs'
-import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { factsByName, runFixture } from './helpers/run-fixture.js'
 import { BASE_DIR_NAME, openCgroups } from '../src/cgroup/index.js'
+import { listTree } from './cgroup/helpers.js'
 
 let available = false
 beforeAll(async () => {
@@ -16,27 +15,8 @@ beforeAll(async () => {
   await run?.close()
 })
 
-/** Our directories under every cgroup hierarchy this process can see, counted recursively. */
-function ourCgroupDirs(): string[] {
-  const found: string[] = []
-  const walk = (dir: string, ours: boolean) => {
-    let entries: fs.Dirent[] = []
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true })
-    } catch {
-      return
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue
-      const child = path.join(dir, entry.name)
-      const mine = ours || entry.name === BASE_DIR_NAME
-      if (mine) found.push(child)
-      if (mine || child.split('/').length < 9) walk(child, mine)
-    }
-  }
-  walk('/sys/fs/cgroup', false)
-  return found.filter((d) => path.basename(d) !== BASE_DIR_NAME)
-}
+/** Directories of ours (below a `vitest-pool-nsjail` directory) in every cgroup hierarchy. */
+const ourCgroupDirs = () => listTree('/sys/fs/cgroup').filter((d) => d.includes(`/${BASE_DIR_NAME}/`))
 
 describe('with cgroups', () => {
   test('a memory bomb and a /tmp bomb are killed and named; a sibling passes; no cgroup is left', async (ctx) => {

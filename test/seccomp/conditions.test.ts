@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { and, cubes, not, termOf, type Cmp, type Dnf } from '../../src/seccomp/conditions.js'
 import type { ArgOp } from '../../src/seccomp/types.js'
+import { holds } from './oracle.js'
 
 const MAX = (1n << 64n) - 1n
 const VALUES = [0n, 1n, 2n, 3n, 5n, 8n, 15n, 16n, 17n, 38n, 40n, 0xffn, 0x5412n, 0xffffffffn, 1n << 32n, (1n << 32n) + 16n, 1n << 63n, MAX - 1n, MAX]
@@ -16,18 +17,7 @@ function rng(seed: number) {
   }
 }
 
-function evalCmp(c: Cmp, args: bigint[]): boolean {
-  const v = args[c.index]!
-  switch (c.op) {
-    case 'eq': return v === c.value
-    case 'ne': return v !== c.value
-    case 'lt': return v < c.value
-    case 'le': return v <= c.value
-    case 'gt': return v > c.value
-    case 'ge': return v >= c.value
-    case 'masked_eq': return (v & c.mask!) === c.value
-  }
-}
+const evalCmp = (c: Cmp, args: bigint[]): boolean => holds(c.op, args[c.index]!, c.value, c.mask)
 const evalDnf = (d: Dnf, args: bigint[]) => d.some((t) => t.every((c) => evalCmp(c, args)))
 
 function randomCmp(r: (n: number) => number, indexes: number): Cmp {

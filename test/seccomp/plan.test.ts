@@ -7,6 +7,7 @@ import { planFilter, validateSeccompOption, type FilterPlan, type SyscallResolve
 import { SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS, SCMP_ACT_LOG, MAX_RULES_PER_SYSCALL } from '../../src/seccomp/plan.js'
 import { DEFAULT_DENY, STRICT_ALLOW, STRICT_ENOSYS } from '../../src/seccomp/presets.js'
 import type { SeccompPolicy } from '../../src/seccomp/types.js'
+import { holds } from './oracle.js'
 
 const E = os.constants.errno
 const EPERM = SCMP_ACT_ERRNO(E.EPERM)
@@ -31,18 +32,8 @@ function decide(plan: FilterPlan, syscall: string, args: bigint[] = []): number 
   const matching = plan.rules.filter(
     (r) =>
       r.syscall === syscall &&
-      r.args.every((a) => {
-        const v = args[a.index] ?? 0n
-        switch (a.op) {
-          case 'eq': return v === a.datumA
-          case 'ne': return v !== a.datumA
-          case 'lt': return v < a.datumA
-          case 'le': return v <= a.datumA
-          case 'gt': return v > a.datumA
-          case 'ge': return v >= a.datumA
-          case 'masked_eq': return (v & a.datumA) === a.datumB
-        }
-      }),
+      // libseccomp's masked_eq takes the mask in datum A and the value in datum B.
+      r.args.every((a) => a.op === 'masked_eq' ? holds(a.op, args[a.index] ?? 0n, a.datumB, a.datumA) : holds(a.op, args[a.index] ?? 0n, a.datumA)),
   )
   const actions = new Set(matching.map((r) => r.action.value))
   if (actions.size > 1) throw new Error(`overlapping rules with different actions for ${syscall}(${args})`)
