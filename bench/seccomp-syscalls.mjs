@@ -17,6 +17,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { makeVitestProject } from '../test/seccomp/fixtures/scratch-project.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
@@ -32,7 +33,7 @@ for (const tool of ['strace', 'bwrap']) {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-measure-'))
 const project = path.join(work, 'project')
-makeScratchProject(project)
+makeVitestProject(project)
 
 const runs = [
   { name: 'workload', cwd: work, command: [nodeBin, path.join(root, 'test/seccomp/fixtures/workload.mjs')] },
@@ -112,37 +113,4 @@ function countSyscalls(text) {
     counts.set(entry.name, (counts.get(entry.name) ?? 0) + 1)
   })
   return new Map([...counts].sort((a, b) => b[1] - a[1]))
-}
-
-function makeScratchProject(dir) {
-  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true })
-  // Vite writes into node_modules (.vite-temp), so link packages one by one into a writable folder.
-  for (const entry of fs.readdirSync(path.join(root, 'node_modules'))) {
-    if (entry.startsWith('.') && entry !== '.bin') continue
-    fs.symlinkSync(path.join(root, 'node_modules', entry), path.join(dir, 'node_modules', entry))
-  }
-  const workload = path.join(root, 'test/seccomp/fixtures/workload.mjs')
-  fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "scratch", "private": true, "type": "module" }\n')
-  fs.writeFileSync(path.join(dir, 'vitest.config.mjs'), "export default { cacheDir: '.vite-cache', test: { include: ['*.test.js'] } }\n")
-  fs.writeFileSync(path.join(dir, 'basic.test.js'), `import { test, expect, vi } from 'vitest'
-test('math and snapshots', () => {
-  expect(1 + 1).toBe(2)
-  expect({ a: 1 }).toMatchSnapshot()
-})
-test('fake timers', () => {
-  vi.useFakeTimers()
-  const fn = vi.fn()
-  setTimeout(fn, 1000)
-  vi.advanceTimersByTime(1000)
-  expect(fn).toHaveBeenCalledOnce()
-  vi.useRealTimers()
-})
-`)
-  fs.writeFileSync(path.join(dir, 'workload.test.js'), `import { test, expect } from 'vitest'
-import { runWorkload } from ${JSON.stringify(workload)}
-test('node workload', async () => {
-  const result = await runWorkload()
-  expect(result.checks).toEqual(Object.fromEntries(Object.keys(result.checks).map((k) => [k, true])))
-}, 60_000)
-`)
 }

@@ -65,44 +65,4 @@ export function runSandboxed(program: Buffer | null, command: string[], options:
   })
 }
 
-/**
- * A scratch Vitest project under `dir` using this repository's node_modules (linked package by
- * package: Vite writes into node_modules/.vite-temp, which must be writable), with tests that run
- * the workload fixture, snapshots and fake timers.
- */
-export function makeVitestProject(dir: string): void {
-  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true })
-  for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
-    if (entry.startsWith('.') && entry !== '.bin') continue
-    fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(dir, 'node_modules', entry))
-  }
-  fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "scratch", "private": true, "type": "module" }\n')
-  fs.writeFileSync(path.join(dir, 'vitest.config.mjs'), "export default { cacheDir: '.vite-cache', test: { include: ['*.test.js'] } }\n")
-  fs.writeFileSync(
-    path.join(dir, 'basic.test.js'),
-    `import { test, expect, vi } from 'vitest'
-test('math and snapshots', () => {
-  expect(1 + 1).toBe(2)
-  expect({ a: 1 }).toMatchSnapshot()
-})
-test('fake timers', () => {
-  vi.useFakeTimers()
-  const fn = vi.fn()
-  setTimeout(fn, 1000)
-  vi.advanceTimersByTime(1000)
-  expect(fn).toHaveBeenCalledOnce()
-  vi.useRealTimers()
-})
-`,
-  )
-  fs.writeFileSync(
-    path.join(dir, 'workload.test.js'),
-    `import { test, expect } from 'vitest'
-import { runWorkload } from ${JSON.stringify(path.join(FIXTURES, 'workload.mjs'))}
-test('node workload', async () => {
-  const result = await runWorkload()
-  expect(result.checks).toEqual(Object.fromEntries(Object.keys(result.checks).map((k) => [k, true])))
-}, 60_000)
-`,
-  )
-}
+export { makeVitestProject } from './fixtures/scratch-project.mjs'
