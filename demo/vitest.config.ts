@@ -6,6 +6,7 @@ export default defineConfig({
   plugins: [
     nsjail({
       env: { set: { DEMO_CANARY_DIR: process.env.HOME ?? '/root' } },
+      rules: [{ files: 'test/kernel-fences.test.ts', limits: { pids: 64 } }],
     }),
   ],
   test: {
