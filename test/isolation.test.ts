@@ -92,11 +92,20 @@ test('a rule gives one folder the host network while the rest stays sealed', asy
 })
 
 test('a crashing file is reported by name while its siblings pass', async () => {
-  const run = await runFixture('isolation', { filters: ['crash', 'namespaces'], pool: { env: { set: env() } } })
+  const run = await runFixture('isolation', { filters: ['crash.test', 'namespaces'], pool: { env: { set: env() } } })
   expect(run.tests['test/namespaces.test.ts > uts namespace: hostname']).toBe('passed')
   const report = [...run.unhandled, ...Object.values(run.fileErrors).flat()].join('\n')
   expect(report).toContain('test/crash.test.ts')
   expect(report).toMatch(/exited with code 137 \(SIGKILL\)/)
+  expect(run.exitCode).toBe(1)
+})
+
+test('a file that dies while it is being imported is still counted as a failed file, with why', async () => {
+  const run = await runFixture('isolation', { filters: ['crash-early', 'namespaces'], pool: { env: { set: env() } } })
+  expect(run.fileErrors['test/crash-early.test.ts']).toEqual([
+    'vitest-pool-nsjail: the sandboxed worker running test/crash-early.test.ts exited with code 137 (SIGKILL).',
+  ])
+  expect(run.tests['test/namespaces.test.ts > uts namespace: hostname']).toBe('passed')
   expect(run.exitCode).toBe(1)
 })
 

@@ -10,6 +10,7 @@ import path from 'node:path'
 import type { PoolOptions, PoolTask, PoolWorker } from 'vitest/node'
 import { isRequest, isResponse, response, type RunRequest, type StartRequest } from './messages.js'
 import { Sandbox } from './sandbox.js'
+import { failedFilesEvent, isCollectedEvent } from './crash-report.js'
 import type { PoolShared } from './shared.js'
 import type { ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
@@ -38,6 +39,9 @@ export class NsjailPoolWorker implements PoolWorker {
   private running = false
   /** Set while a run is split over several sandboxes: their intermediate `testfileFinished` are ours. */
   private swallowFinished = false
+  /** The files of the request in flight, and those of them the worker has reported collected. */
+  private runFiles: string[] = []
+  private readonly collected = new Set<string>()
 
   constructor(
     private readonly options: PoolOptions,
@@ -111,6 +115,7 @@ export class NsjailPoolWorker implements PoolWorker {
 
   private async run(request: RunRequest): Promise<void> {
     this.running = true
+    this.runFiles = request.context.files.map((f) => f.filepath)
     const groups = this.groups(request.context.files)
     for (const [i, group] of groups.entries()) {
       const sandbox = await this.sandboxFor(group)
@@ -156,6 +161,7 @@ export class NsjailPoolWorker implements PoolWorker {
   }
 
   private fromWorker(message: unknown): void {
+    if (isCollectedEvent(message)) for (const file of message.a[0]) this.collected.add(file.filepath)
     if (isResponse(message, 'testfileFinished')) {
       if (this.swallowFinished) return
       this.running = false
@@ -171,6 +177,11 @@ export class NsjailPoolWorker implements PoolWorker {
       return
     }
     this.errored = true
+    const uncollected = this.runFiles.filter((file) => !this.collected.has(file))
+    if (uncollected.length) {
+      const { root } = this.options.project.config
+      this.events.emit('message', failedFilesEvent(uncollected, root, this.options.project.name, this.name, error))
+    }
     this.events.emit('error', error)
   }
 }
