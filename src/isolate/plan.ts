@@ -42,6 +42,8 @@ export interface PlanInput {
   workerEnv: Record<string, string | undefined>
   configEnv: Record<string, string>
   seccomp: Buffer | null
+  /** Host paths the worker itself must write whatever the policy says (Vitest 5's coverage files folder). */
+  writableNeeds?: string[]
 }
 
 export interface LaunchPlan {
@@ -112,7 +114,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       : { op: 'ro-bind', src: entry.path, dest: entry.path },
   )
   const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname)).map(([dest, data]) => ({ op: 'file', dest, data }))
-  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly], policy.fs.writable)
+  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly], [...policy.fs.writable, ...(input.writableNeeds ?? [])])
   const ops: SetupOp[] = [
     ...system,
     { op: 'dir', dest: '/etc', perms: '0755' },

@@ -3,6 +3,7 @@
  * watched (limits, unexpected exits), and torn down with everything it started.
  */
 import type { ChildProcess } from 'node:child_process'
+import { chownSync, mkdirSync } from 'node:fs'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
@@ -14,6 +15,7 @@ import type { PoolShared } from './shared.js'
 import type { ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
+import type { Identity } from '../isolate/etc.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
@@ -68,6 +70,7 @@ export class Sandbox {
       workerEnv: options.env,
       configEnv: shared.configEnv(options.project),
       seccomp: this.resources.seccomp,
+      writableNeeds: coverageFilesDirectory(startRequest, project.identity),
     })
     this.resources.attach(plan)
     const child = launch(plan, {
@@ -211,3 +214,18 @@ export class Sandbox {
   }
 }
 
+/**
+ * Vitest 5 workers write their own coverage: JSON files in `coverage.coverageFilesDirectory`
+ * (`<reportsDirectory>/.tmp`, `.tmp-<index>-<count>` when sharded), a folder the main process creates
+ * before any worker starts and reads a file from after each test file (the firewall checks the path
+ * onAfterSuiteRun names). Vitest 4.1 sends coverage over the channel: no such folder in its config.
+ * As root the worker is another user (the project's owner, or nobody), who must be able to write there.
+ */
+function coverageFilesDirectory(start: StartRequest, identity: Identity): string[] {
+  const coverage = (start.context.config as { coverage?: { enabled?: boolean; coverageFilesDirectory?: unknown } }).coverage
+  if (!coverage?.enabled || typeof coverage.coverageFilesDirectory !== 'string') return []
+  const dir = coverage.coverageFilesDirectory
+  mkdirSync(dir, { recursive: true })
+  if (identity.setuid) chownSync(dir, identity.uid, identity.gid)
+  return [dir]
+}
