@@ -13,6 +13,9 @@ import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
 
+/** How long closing waits for workers Vitest is still stopping (its own SIGKILL comes after 500 ms). */
+const TEARDOWN_GRACE_MS = 6_000
+
 const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environment.js', import.meta.url))
 
 export class PoolShared {
@@ -20,6 +23,8 @@ export class PoolShared {
   private readonly projects = new WeakMap<TestProject, Promise<ProjectSandbox>>()
   /** This run's cgroups (one per process; null when not available or turned off). */
   private cgroups?: Promise<CgroupRun | null>
+  /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
+  private readonly inUse = new Set<Promise<void>>()
 
   constructor(readonly options: NsjailOptions) {}
 
@@ -36,6 +41,9 @@ export class PoolShared {
         // The run's cgroup directories go when Vitest closes (and at process exit, whatever happens).
         project.vitest.onClose(async () => {
           if (this.cgroups === cgroups) this.cgroups = undefined
+          // Vitest stops its workers while it runs these hooks: let them finish their teardown
+          // before closing the cgroups kills whatever is still inside.
+          await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
           await (await cgroups.catch(() => null))?.close()
         })
       }
@@ -72,6 +80,9 @@ export class PoolShared {
     const { memory, pids, cpu } = policy.limits
     const run = await this.cgroups
     const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
+    let released!: () => void
+    const inUse = new Promise<void>((resolve) => (released = resolve))
+    this.inUse.add(inUse)
     const resources: SandboxResources = {
       seccomp: policy.seccomp ? compileSeccomp(policy.seccomp) : null,
       firewall: null,
@@ -82,7 +93,11 @@ export class PoolShared {
       // bwrap is born inside the worker's cgroup: nothing of the sandbox ever runs outside it.
       wrap: (argv) => enterCommand(cgroup?.procsFiles ?? [], argv),
       killReason: async () => (await cgroup?.killReason()) ?? null,
-      release: async () => cgroup?.remove(),
+      release: async () => {
+        await cgroup?.remove()
+        this.inUse.delete(inUse)
+        released()
+      },
     }
     return resources
   }
