@@ -3,6 +3,7 @@
  * watched (limits, unexpected exits), and torn down with everything it started.
  */
 import type { ChildProcess } from 'node:child_process'
+import path from 'node:path'
 import { chownSync, mkdirSync } from 'node:fs'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
@@ -11,6 +12,7 @@ import { isResponse, response, type StartRequest, type WorkerResponse } from './
 import { describeExit } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
 import { handleFsRequest, isFsRequest } from './fs-bridge.js'
+import { snapshotWriteRefusal } from './snapshot-writes.js'
 import type { PoolShared } from './shared.js'
 import type { ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
@@ -151,7 +153,12 @@ export class Sandbox {
     // Set before launch, so before any message: every message passes it.
     const firewall = this.resources!.firewall!
     if (isFsRequest(message)) {
-      handleFsRequest(message, (target, action) => this.checkSnapshotWrite(target, action), (reply) => this.toWorker(reply))
+      const context = {
+        mode: this.init.options.project.config.snapshotOptions.updateSnapshot,
+        testFiles: new Set(this.init.files.map((file) => path.resolve(this.init.project.root, file))),
+        checkWrite: (target: string, action: string) => firewall.checkWrite(target, action),
+      }
+      handleFsRequest(message, (target, action) => snapshotWriteRefusal(target, action, context), (reply) => this.toWorker(reply))
       return
     }
     const verdict = firewall.inspect(message)
@@ -172,18 +179,6 @@ export class Sandbox {
       if (message.type === 'stopped') this.stop = 'answered'
     }
     this.init.onMessage(message)
-  }
-
-  /**
-   * Snapshot writes the pool performs for the worker: none when the run does not update snapshots
-   * (CI's `update: 'none'`: Vitest itself writes nothing then, so any request is not Vitest's), else
-   * only where the firewall lets writes go (inside the project, not node_modules or .git).
-   */
-  private checkSnapshotWrite(target: string, action: string): string | null {
-    if (this.init.options.project.config.snapshotOptions.updateSnapshot === 'none') {
-      return `vitest-pool-nsjail: the sandbox refused to ${action} ${JSON.stringify(target)}: this run does not update snapshots (update: 'none', as on CI)`
-    }
-    return this.resources!.firewall!.checkWrite(target, action)
   }
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {

@@ -161,9 +161,17 @@ describe('without an allowance', () => {
     expect(r.tests['test/writes.test.ts > inside > toMatchFileSnapshot in the project']).toBe('passed')
     expect(fx.read('out/inside.txt')).toBe('snapshot inside\n')
     // Known limit: while snapshots are being written, the pool cannot tell Vitest's write requests
-    // from test code's, so a forged one lands inside the project (never in node_modules or .git).
+    // from test code's, so a forged one can create a file inside the project (never in node_modules
+    // or .git)...
     expect(r.tests['test/writes.test.ts > inside > forged write request into the project']).toBe('passed')
     expect(fx.read('out/forged.txt')).toBe('forged by test code')
+  })
+
+  test("...but with update: 'new' it cannot rewrite an existing file that is not a snapshot or a test file", () => {
+    const key = 'test/writes.test.ts > existing > forged overwrite of an existing project file'
+    expect(r.tests[key]).toBe('failed')
+    expect(errorsOf(r, key)).toContain(`${REFUSED} to snapshot write ${JSON.stringify(fx.path('src/inside.js'))}: it exists and is neither a snapshot file nor a test file`)
+    expect(fx.read('src/inside.js')).not.toContain('forged')
   })
 })
 
