@@ -1,7 +1,6 @@
 /** Recognisers and builders for the pool ↔ worker protocol messages we need to look at. */
 import type { WorkerRequest } from 'vitest/node'
 
-export type Request = WorkerRequest
 export type StartRequest = Extract<WorkerRequest, { type: 'start' }>
 export type RunRequest = Extract<WorkerRequest, { type: 'run' | 'collect' }>
 
