@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { expect, test } from 'vitest'
+import { nsjailPool } from 'vitest-pool-nsjail'
 import { FIXTURES, factsByName, runFixture } from '../helpers/run-fixture.js'
 
 const ROOT = path.join(FIXTURES, 'projects')
@@ -47,4 +48,11 @@ test('a config file with plugins: [nsjail()] and test.pool = nsjail, loaded by p
   const run = await runFixture('basic', { noPlugin: true, cli: { config: path.join(root, 'vitest.config.ts'), pool: undefined } })
   expect(run.tests, JSON.stringify(run.errors) + run.output).toEqual({ 'test/a.test.ts > inside': 'passed' })
   expect(stripVTControlCharacters(run.logs)).toMatch(/hostname nsjail pid \d uid \d+ home \/home\/sandbox/)
+})
+
+test('nsjailPool() as test.pool, without the plugin', async () => {
+  const run = await runFixture('basic', { noPlugin: true, cli: { pool: undefined }, config: { test: { pool: nsjailPool({ hostname: 'direct' }) } } })
+  expect(run.tests['test/a.test.ts > inside'], JSON.stringify(run.errors)).toBe('failed')
+  // The fixture expects the default hostname: this run's sandbox has the one passed to nsjailPool().
+  expect(stripVTControlCharacters(run.logs)).toMatch(/hostname direct pid \d uid \d+ home \/home\/sandbox/)
 })
