@@ -55,8 +55,12 @@ export class Sandbox {
   /** Where a `stop` came from: Vitest (its `stopped` is Vitest's too) or our own shutdown (ours). */
   private stop: 'none' | 'vitest' | 'ours' | 'answered' = 'none'
 
+  /** Absolute paths of the test files this sandbox runs (inline snapshots rewrite them). */
+  private readonly testFiles: ReadonlySet<string>
+
   constructor(private readonly init: SandboxInit) {
     this.key = init.key
+    this.testFiles = new Set(init.files.map((file) => path.resolve(init.project.root, file)))
   }
 
   async start(startRequest: StartRequest): Promise<void> {
@@ -153,11 +157,7 @@ export class Sandbox {
     // Set before launch, so before any message: every message passes it.
     const firewall = this.resources!.firewall!
     if (isFsRequest(message)) {
-      const context = {
-        mode: this.init.options.project.config.snapshotOptions.updateSnapshot,
-        testFiles: new Set(this.init.files.map((file) => path.resolve(this.init.project.root, file))),
-        checkWrite: (target: string, action: string) => firewall.checkWrite(target, action),
-      }
+      const context = { mode: this.init.options.project.config.snapshotOptions.updateSnapshot, testFiles: this.testFiles, checkWrite: firewall.checkWrite }
       handleFsRequest(message, (target, action) => snapshotWriteRefusal(target, action, context), (reply) => this.toWorker(reply))
       return
     }
