@@ -29,7 +29,6 @@ export interface Libseccomp {
 type Fn = (...args: unknown[]) => unknown
 
 let loaded: Libseccomp | SandboxUnavailableError | undefined
-let structs: { version: import('koffi').TypeObject; argCmp: import('koffi').TypeObject } | undefined
 
 /** libseccomp, loaded once; throws SandboxUnavailableError when missing, too old or unusable. */
 export function loadLibseccomp(): Libseccomp {
@@ -83,12 +82,18 @@ export function openLibseccomp(candidates: readonly string[] = LIBRARY_NAMES): L
       return null
     }
   }
-  // koffi type names are process-global: declare them once.
-  structs ??= {
-    version: koffi.struct('vitest_pool_nsjail_scmp_version', { major: 'uint', minor: 'uint', micro: 'uint' }),
-    argCmp: koffi.struct('vitest_pool_nsjail_scmp_arg_cmp', { arg: 'uint', op: 'int', datum_a: 'uint64_t', datum_b: 'uint64_t' }),
+  // koffi type names are process-global, and this module may be loaded more than once in a process
+  // (a config file re-imported on a watch-mode restart, a second copy of the package): reuse a
+  // declaration another copy made instead of declaring the name twice, which koffi refuses.
+  const struct = (name: string, fields: Record<string, string>) => {
+    try {
+      return koffi.type(name)
+    } catch {
+      return koffi.struct(name, fields)
+    }
   }
-  const scmpVersion = structs.version
+  const scmpVersion = struct('vitest_pool_nsjail_scmp_version', { major: 'uint', minor: 'uint', micro: 'uint' })
+  struct('vitest_pool_nsjail_scmp_arg_cmp', { arg: 'uint', op: 'int', datum_a: 'uint64_t', datum_b: 'uint64_t' })
 
   const versionFn = fn('const vitest_pool_nsjail_scmp_version *seccomp_version(void)')
   if (!versionFn) {

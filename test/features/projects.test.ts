@@ -52,7 +52,7 @@ test('a config file with plugins: [nsjail()] and test.pool = nsjail, loaded by p
 
 test('nsjailPool() as test.pool, without the plugin', async () => {
   const run = await runFixture('basic', { noPlugin: true, cli: { pool: undefined }, config: { test: { pool: nsjailPool({ hostname: 'direct' }) } } })
-  expect(run.tests['test/a.test.ts > inside'], JSON.stringify(run.errors)).toBe('failed')
+  expect(run.tests['test/a.test.ts > inside'], JSON.stringify(run.errors) + run.unhandled.join('\n') + run.output.slice(-3000)).toBe('failed')
   // The fixture expects the default hostname: this run's sandbox has the one passed to nsjailPool().
   expect(stripVTControlCharacters(run.logs)).toMatch(/hostname direct pid \d uid \d+ home \/home\/sandbox/)
 })

@@ -115,3 +115,10 @@ describe('compileSeccomp', () => {
     expect(run).toThrow(/`rules\[0\]\.seccomp\.deny\[1\]` is "definitely_not_a_syscall"/)
   })
 })
+
+test('a second copy of the module in one process loads libseccomp too (koffi type names are process-wide)', async () => {
+  // As when Vite re-imports a config file on a watch-mode restart, or two copies of the package meet.
+  const copy = (await import('../../src/seccomp/libseccomp.js?second-copy')) as typeof import('../../src/seccomp/libseccomp.js')
+  const first = (await import('../../src/seccomp/libseccomp.js')).openLibseccomp()
+  expect(copy.openLibseccomp().version).toBe(first.version)
+})
