@@ -23,8 +23,11 @@ export interface PolicyResolver {
   forFile(file: string): Policy
   /** A string equal for two files exactly when their policies are equal. */
   keyForFile(file: string): string
-  /** Every distinct policy the options can produce (for up-front checks such as compiling seccomp). */
-  all(): Policy[]
+}
+
+/** The top-level options and each rule, with the prefix their option paths carry in messages. */
+export function optionLayers(options: NsjailOptions): Array<{ at: string; layer: SandboxOptions }> {
+  return [{ at: '', layer: options }, ...(options.rules ?? []).map((layer, i) => ({ at: `rules[${i}].`, layer }))]
 }
 
 function apply(base: Policy, layer: SandboxOptions, at: string, root: string): Policy {
@@ -80,12 +83,5 @@ export function createPolicyResolver(options: NsjailOptions, root: string): Poli
   return {
     forFile: (file) => lookup(file).policy,
     keyForFile: (file) => lookup(file).key,
-    all() {
-      // Every rule applied on its own and on top of the ones before it is enough to surface every
-      // invalid combination up front; the exact per-file mixes are built lazily.
-      const policies = [top]
-      for (const r of rules) policies.push(apply(top, r.rule, r.at, root), apply(policies[policies.length - 1], r.rule, r.at, root))
-      return policies
-    },
   }
 }

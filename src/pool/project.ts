@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
-import { createPolicyResolver, type PolicyResolver } from '../policy/resolve.js'
+import { createPolicyResolver, optionLayers, type PolicyResolver } from '../policy/resolve.js'
 import { OptionError } from '../policy/errors.js'
-import type { NsjailOptions, SandboxOptions } from '../policy/types.js'
+import type { NsjailOptions } from '../policy/types.js'
 import { compileSeccomp, validateSeccompOption } from '../seccomp/index.js'
 import { nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
 import type { HostLayout } from '../isolate/plan.js'
@@ -42,10 +42,9 @@ export function execArgvFiles(execArgv: string[]): string[] {
 
 /** Paths named in options must exist: bwrap would otherwise fail every worker with a vaguer message. */
 function checkPathsExist(options: NsjailOptions, root: string): void {
-  const layers: Array<[string, NsjailOptions['fs']]> = [['', options.fs], ...(options.rules ?? []).map((r, i): [string, NsjailOptions['fs']] => [`rules[${i}].`, r.fs])]
-  for (const [at, fs] of layers) {
+  for (const { at, layer } of optionLayers(options)) {
     for (const key of ['readonly', 'writable'] as const) {
-      fs?.[key]?.forEach((p, i) => {
+      layer.fs?.[key]?.forEach((p, i) => {
         if (!existsSync(path.resolve(root, p))) {
           throw new OptionError(`${at}fs.${key}[${i}]`, p, 'an existing host path (it is mounted into the sandbox at the same place)')
         }
@@ -68,10 +67,9 @@ export interface Preflight {
  * under its own option path so the message names the rule. Compiled programs are cached for the run.
  */
 function compileSeccompOptions(options: NsjailOptions): void {
-  const layers: Array<[string, SandboxOptions]> = [['seccomp', options], ...(options.rules ?? []).map((r, i): [string, SandboxOptions] => [`rules[${i}].seccomp`, r])]
-  for (const [option, layer] of layers) {
-    const policy = validateSeccompOption(layer.seccomp, option)
-    if (policy) compileSeccomp(policy, option)
+  for (const { at, layer } of optionLayers(options)) {
+    const policy = validateSeccompOption(layer.seccomp, `${at}seccomp`)
+    if (policy) compileSeccomp(policy, `${at}seccomp`)
   }
 }
 
