@@ -34,12 +34,14 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /**
  * `bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp
- *  [--bind B B]… --seccomp 9 -- command`, the program written into fd 9 through a pipe.
+ *  --ro-bind ROOT ROOT [--bind B B]… --seccomp 9 -- command`, the program written into fd 9 through a pipe.
  */
 export function runSandboxed(program: Buffer | null, command: string[], options: SandboxOptions = {}): Promise<SandboxResult> {
   const binds = (options.binds ?? []).flatMap((b) => ['--bind', b, b])
   const args = [
     '--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+    // The checkout stays visible even when it lives under /tmp (the fixtures and node_modules are in it).
+    '--ro-bind', ROOT, ROOT,
     ...binds, '--chdir', options.cwd ?? '/',
     ...(program ? ['--seccomp', '9'] : []),
     '--', ...command,
