@@ -1,15 +1,63 @@
 /**
  * Every bad option surfaces as one of these, before any test runs. The message always names the
  * option (as a path such as `rules[2].fs.tmpSize`), the value that was given and what is accepted.
+ * The details are kept as non-enumerable properties: Node prints an error's enumerable properties
+ * after its message, and a dump of the user's options helps nobody.
  */
 export class OptionError extends Error {
-  constructor(
-    readonly option: string,
-    readonly value: unknown,
-    readonly expected: string,
-  ) {
+  declare readonly option: string
+  declare readonly value: unknown
+  declare readonly expected: string
+
+  constructor(option: string, value: unknown, expected: string) {
     super(`vitest-pool-nsjail: option \`${option}\` is ${describe(value)}; expected ${expected}.`)
-    this.name = 'OptionError'
+    hidden(this, { name: 'OptionError', option, value, expected })
+  }
+}
+
+/**
+ * All the problems of one configuration at once: fixing typos one run at a time is slow. Its stack
+ * is its message alone, since the place in our code that found the problem is no use to the user.
+ */
+export class OptionsError extends Error {
+  declare readonly problems: readonly OptionError[]
+
+  constructor(problems: readonly OptionError[]) {
+    super(
+      problems.length === 1
+        ? problems[0].message
+        : `vitest-pool-nsjail: ${problems.length} problems in the options:\n` +
+            problems.map((p) => `  - ${p.message.replace(/^vitest-pool-nsjail: /, '')}`).join('\n'),
+    )
+    hidden(this, { name: 'OptionsError', problems })
+    this.stack = `${this.name}: ${this.message}`
+  }
+}
+
+/** Collects OptionErrors from independent checks, so one bad option does not hide the next. */
+export class Problems {
+  private readonly list: OptionError[] = []
+
+  add(problem: OptionError): void {
+    this.list.push(problem)
+  }
+
+  /** Runs one check; an OptionError it throws is recorded, anything else is a bug and propagates. */
+  check(run: () => unknown): void {
+    try {
+      run()
+    } catch (error) {
+      if (!(error instanceof OptionError)) throw error
+      this.add(error)
+    }
+  }
+
+  get count(): number {
+    return this.list.length
+  }
+
+  throwIfAny(): void {
+    if (this.list.length) throw new OptionsError(this.list)
   }
 }
 
@@ -30,5 +78,11 @@ export function describe(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text
   } catch {
     return String(value)
+  }
+}
+
+function hidden(target: object, values: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(values)) {
+    Object.defineProperty(target, key, { value, enumerable: false, configurable: true })
   }
 }

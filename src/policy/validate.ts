@@ -1,94 +1,137 @@
 /**
- * Shape validation of the user's options. Pure: it never touches the filesystem. Each failure is an
- * OptionError naming the option path, the value and what is accepted, so a typo fails the run before
- * any test starts instead of silently weakening the sandbox.
+ * Shape validation of the user's options. Pure: it never touches the filesystem. Each problem is an
+ * OptionError naming the option path, the value and what is accepted; all of them are reported at
+ * once (OptionsError), so a config with two typos fails the run once, before any test starts,
+ * instead of silently weakening the sandbox or costing one run per typo.
+ *
+ * Each option has one validator in the tables below; an option's key is known exactly when it has
+ * a validator, so a new option is one entry here (and its resolution in resolve.ts).
  */
-import { OptionError } from './errors.js'
-import { parseSize } from '../cgroup/limits.js'
-import type { NsjailOptions, Rule, SandboxOptions } from './types.js'
+import { OptionError, Problems } from './errors.js'
+import { closest } from './suggest.js'
+import { DEFAULT_LIMITS, parseSize, resolveLimits } from '../cgroup/limits.js'
+import { validateSeccompOption } from '../seccomp/validate.js'
+import type { NsjailOptions, Rule } from './types.js'
 
-const SANDBOX_KEYS = ['network', 'fs', 'env', 'hostname', 'seccomp', 'limits'] as const
-const TOP_KEYS = [...SANDBOX_KEYS, 'bwrap', 'cgroups', 'rules'] as const
-const RULE_KEYS = ['files', ...SANDBOX_KEYS] as const
-const FS_KEYS = ['readonly', 'writable', 'tmpSize']
-const ENV_KEYS = ['allow', 'set']
+/** Checks one option's value (`option` is its path, for messages): throws or adds to `problems`. */
+type Validator = (value: unknown, option: string, problems: Problems) => void
+
 const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-export function checkKeys(value: Record<string, unknown>, option: string, allowed: readonly string[]): void {
+/** `option` for the top level is '', else e.g. `rules[0]` or `fs`. */
+function join(option: string, key: string): string {
+  return option ? `${option}.${key}` : key
+}
+
+/** Reports every key of `value` that is not in `allowed`, with the closest known one. */
+export function checkKeys(value: Record<string, unknown>, option: string, allowed: readonly string[], problems: Problems): void {
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw new OptionError(option ? `${option}.${key}` : key, value[key], `one of the known options: ${allowed.join(', ')}`)
-    }
+    if (allowed.includes(key)) continue
+    const guess = closest(key, allowed)
+    problems.add(new OptionError(join(option, key), value[key],
+      `one of the known options${guess ? ` (did you mean \`${join(option, guess)}\`?)` : ''}: ${allowed.join(', ')}`))
   }
 }
 
-function checkStringArray(value: unknown, option: string, what: string): void {
-  if (!Array.isArray(value)) throw new OptionError(option, value, `an array of ${what}`)
-  value.forEach((item, i) => {
-    if (typeof item !== 'string' || item === '') throw new OptionError(`${option}[${i}]`, item, `a non-empty string (${what})`)
-  })
-}
-
-/** Validates the options that may differ per file; `at` is the option path prefix ('' or 'rules[2]'). */
-function checkSandboxOptions(options: SandboxOptions & Record<string, unknown>, at: string): void {
-  const name = (key: string) => (at ? `${at}.${key}` : key)
-  if (options.network !== undefined && options.network !== 'loopback' && options.network !== 'host') {
-    throw new OptionError(name('network'), options.network, `'loopback' (a private network with only lo) or 'host'`)
-  }
-  if (options.hostname !== undefined && (typeof options.hostname !== 'string' || !HOSTNAME.test(options.hostname))) {
-    throw new OptionError(name('hostname'), options.hostname, 'a hostname of letters, digits and inner hyphens (at most 63 characters)')
-  }
-  if (options.fs !== undefined) {
-    if (!isPlainObject(options.fs)) throw new OptionError(name('fs'), options.fs, '{ readonly?, writable?, tmpSize? }')
-    checkKeys(options.fs, name('fs'), FS_KEYS)
-    if (options.fs.readonly !== undefined) checkStringArray(options.fs.readonly, name('fs.readonly'), 'host paths')
-    if (options.fs.writable !== undefined) checkStringArray(options.fs.writable, name('fs.writable'), 'host paths')
-    if (options.fs.tmpSize !== undefined && parseSize(options.fs.tmpSize) === null) {
-      throw new OptionError(name('fs.tmpSize'), options.fs.tmpSize, `a size such as '256M' or '1G'`)
-    }
-  }
-  if (options.env !== undefined) {
-    if (!isPlainObject(options.env)) throw new OptionError(name('env'), options.env, '{ allow?, set? }')
-    checkKeys(options.env, name('env'), ENV_KEYS)
-    if (options.env.allow !== undefined) checkStringArray(options.env.allow, name('env.allow'), 'variable name globs')
-    if (options.env.set !== undefined) {
-      if (!isPlainObject(options.env.set)) throw new OptionError(name('env.set'), options.env.set, 'an object of variable names to string values')
-      for (const [key, value] of Object.entries(options.env.set)) {
-        if (typeof value !== 'string') throw new OptionError(name(`env.set.${key}`), value, 'a string')
-      }
-    }
+/** Validates each known key present in `value` with its validator, after reporting unknown keys. */
+function checkObject(value: Record<string, unknown>, option: string, validators: Record<string, Validator>, problems: Problems): void {
+  checkKeys(value, option, Object.keys(validators), problems)
+  for (const [key, validate] of Object.entries(validators)) {
+    if (value[key] !== undefined) problems.check(() => validate(value[key], join(option, key), problems))
   }
 }
 
-/** Validates everything the user passed to `nsjail()` / `nsjailPool()`. Throws OptionError. */
-export function validateOptions(options: unknown): NsjailOptions {
-  if (options === undefined) return {}
-  if (!isPlainObject(options)) throw new OptionError('options', options, 'an object')
-  checkKeys(options, '', TOP_KEYS)
-  checkSandboxOptions(options, '')
-  if (options.bwrap !== undefined && (typeof options.bwrap !== 'string' || options.bwrap === '')) {
-    throw new OptionError('bwrap', options.bwrap, 'the path of the bwrap executable')
-  }
-  if (options.cgroups !== undefined && options.cgroups !== 'auto' && options.cgroups !== 'required' && options.cgroups !== false) {
-    throw new OptionError('cgroups', options.cgroups, `'auto', 'required' or false`)
-  }
-  if (options.rules !== undefined) {
-    if (!Array.isArray(options.rules)) throw new OptionError('rules', options.rules, 'an array of { files, ...options }')
-    options.rules.forEach((rule: unknown, i: number) => {
-      const at = `rules[${i}]`
-      if (!isPlainObject(rule)) throw new OptionError(at, rule, '{ files, ...options }')
-      checkKeys(rule, at, RULE_KEYS)
-      const files = (rule as Partial<Rule>).files
-      const list = typeof files === 'string' ? [files] : files
-      if (!Array.isArray(list) || list.length === 0 || list.some((f) => typeof f !== 'string' || f === '')) {
-        throw new OptionError(`${at}.files`, files, 'a glob or a non-empty array of globs, relative to the project root')
-      }
-      checkSandboxOptions(rule, at)
+function stringArray(what: string): Validator {
+  return (value, option, problems) => {
+    if (!Array.isArray(value)) throw new OptionError(option, value, `an array of ${what}`)
+    value.forEach((item, i) => {
+      if (typeof item !== 'string' || item === '') problems.add(new OptionError(`${option}[${i}]`, item, `a non-empty string (${what})`))
     })
   }
+}
+
+function section(shape: string, validators: Record<string, Validator>): Validator {
+  return (value, option, problems) => {
+    if (!isPlainObject(value)) throw new OptionError(option, value, shape)
+    checkObject(value, option, validators, problems)
+  }
+}
+
+const FS: Record<string, Validator> = {
+  readonly: stringArray('host paths'),
+  writable: stringArray('host paths'),
+  tmpSize: (value, option) => {
+    if (parseSize(value) === null) throw new OptionError(option, value, `a size such as '256M' or '1G'`)
+  },
+}
+
+const ENV: Record<string, Validator> = {
+  allow: stringArray('variable name globs'),
+  set: (value, option, problems) => {
+    if (!isPlainObject(value)) throw new OptionError(option, value, 'an object of variable names to string values')
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item !== 'string') problems.add(new OptionError(`${option}.${key}`, item, 'a string'))
+    }
+  },
+}
+
+/** Options that may differ per test file: allowed at the top level and in each rule. */
+const SANDBOX: Record<string, Validator> = {
+  network: (value, option) => {
+    if (value !== 'loopback' && value !== 'host') throw new OptionError(option, value, `'loopback' (a private network with only lo) or 'host'`)
+  },
+  fs: section('{ readonly?, writable?, tmpSize? }', FS),
+  env: section('{ allow?, set? }', ENV),
+  hostname: (value, option) => {
+    if (typeof value !== 'string' || !HOSTNAME.test(value)) {
+      throw new OptionError(option, value, 'a hostname of letters, digits and inner hyphens (at most 63 characters)')
+    }
+  },
+  seccomp: (value, option) => validateSeccompOption(value, option),
+  limits: (value, option) => resolveLimits(value, option, DEFAULT_LIMITS),
+}
+
+const RULE: Record<string, Validator> = {
+  files: (value, option) => {
+    const list = typeof value === 'string' ? [value] : value
+    if (!Array.isArray(list) || list.length === 0 || list.some((f) => typeof f !== 'string' || f === '')) {
+      throw new OptionError(option, value, 'a glob or a non-empty array of globs, relative to the project root')
+    }
+  },
+  ...SANDBOX,
+}
+
+/** Options of the run as a whole (top level only). */
+const TOP: Record<string, Validator> = {
+  ...SANDBOX,
+  bwrap: (value, option) => {
+    if (typeof value !== 'string' || value === '') throw new OptionError(option, value, 'the path of the bwrap executable')
+  },
+  cgroups: (value, option) => {
+    if (value !== 'auto' && value !== 'required' && value !== false) throw new OptionError(option, value, `'auto', 'required' or false`)
+  },
+  rules: (value, option, problems) => {
+    if (!Array.isArray(value)) throw new OptionError(option, value, 'an array of { files, ...options }')
+    value.forEach((rule: unknown, i: number) => {
+      const at = `${option}[${i}]`
+      if (!isPlainObject(rule)) return problems.add(new OptionError(at, rule, '{ files, ...options }'))
+      // `files` is required: its validator reports it missing too.
+      if ((rule as Partial<Rule>).files === undefined) problems.check(() => RULE.files(undefined, `${at}.files`, problems))
+      checkObject(rule, at, RULE, problems)
+    })
+  },
+}
+
+/** Validates everything the user passed to `nsjail()` / `nsjailPool()`. Throws OptionsError. */
+export function validateOptions(options: unknown): NsjailOptions {
+  if (options === undefined) return {}
+  const problems = new Problems()
+  if (!isPlainObject(options)) problems.add(new OptionError('options', options, 'an object'))
+  else checkObject(options, '', TOP, problems)
+  problems.throwIfAny()
   return options as NsjailOptions
 }

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
 import { createPolicyResolver, optionLayers, type PolicyResolver } from '../policy/resolve.js'
-import { OptionError } from '../policy/errors.js'
+import { OptionError, Problems } from '../policy/errors.js'
 import type { NsjailOptions } from '../policy/types.js'
 import { compileSeccomp, validateSeccompOption } from '../seccomp/index.js'
 import { nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
@@ -41,12 +41,12 @@ export function execArgvFiles(execArgv: string[]): string[] {
 }
 
 /** Paths named in options must exist: bwrap would otherwise fail every worker with a vaguer message. */
-function checkPathsExist(options: NsjailOptions, root: string): void {
+function checkPathsExist(options: NsjailOptions, root: string, problems: Problems): void {
   for (const { at, layer } of optionLayers(options)) {
     for (const key of ['readonly', 'writable'] as const) {
       layer.fs?.[key]?.forEach((p, i) => {
         if (!existsSync(path.resolve(root, p))) {
-          throw new OptionError(`${at}fs.${key}[${i}]`, p, 'an existing host path (it is mounted into the sandbox at the same place)')
+          problems.add(new OptionError(`${at}fs.${key}[${i}]`, p, 'an existing host path (it is mounted into the sandbox at the same place)'))
         }
       })
     }
@@ -66,18 +66,22 @@ export interface Preflight {
  * Every seccomp option compiles (unknown syscalls and errno names are found by libseccomp), each
  * under its own option path so the message names the rule. Compiled programs are cached for the run.
  */
-function compileSeccompOptions(options: NsjailOptions): void {
+function compileSeccompOptions(options: NsjailOptions, problems: Problems): void {
   for (const { at, layer } of optionLayers(options)) {
-    const policy = validateSeccompOption(layer.seccomp, `${at}seccomp`)
-    if (policy) compileSeccomp(policy, `${at}seccomp`)
+    problems.check(() => {
+      const policy = validateSeccompOption(layer.seccomp, `${at}seccomp`)
+      if (policy) compileSeccomp(policy, `${at}seccomp`)
+    })
   }
 }
 
 export async function preflightProject(project: TestProject, options: NsjailOptions): Promise<Preflight> {
   const root = project.config.root
   const resolver = createPolicyResolver(options, root)
-  checkPathsExist(options, root)
-  compileSeccompOptions(options)
+  const problems = new Problems()
+  checkPathsExist(options, root, problems)
+  compileSeccompOptions(options, problems)
+  problems.throwIfAny()
   const identity = sandboxIdentity(root)
   const bwrap = await probeBwrap(options.bwrap, identity)
   return { root, resolver, identity, bwrap, host: probeHostLayout() }

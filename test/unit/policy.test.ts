@@ -1,14 +1,16 @@
 import { describe, expect, test } from 'vitest'
 import { validateOptions } from '../../src/policy/validate.js'
 import { createPolicyResolver } from '../../src/policy/resolve.js'
-import { OptionError } from '../../src/policy/errors.js'
+import { OptionsError } from '../../src/policy/errors.js'
 
 const root = '/proj'
 
 describe('validateOptions', () => {
   test.each([
     [{ network: 'none' }, 'option `network` is "none"; expected \'loopback\' (a private network with only lo) or \'host\''],
-    [{ netwrok: 'host' }, 'option `netwrok` is "host"; expected one of the known options'],
+    [{ netwrok: 'host' }, 'option `netwrok` is "host"; expected one of the known options (did you mean `network`?)'],
+    [{ rules: [{ files: 'a', limts: {} }] }, 'option `rules[0].limts` is {}; expected one of the known options (did you mean `rules[0].limits`?)'],
+    [{ shiny: true }, 'option `shiny` is true; expected one of the known options: network,'],
     [{ fs: { tmpSize: 'lots' } }, 'option `fs.tmpSize` is "lots"; expected a size such as'],
     [{ fs: { readonly: ['/a', 3] } }, 'option `fs.readonly[1]` is 3; expected a non-empty string'],
     [{ env: { allow: 'GITHUB_*' } }, 'option `env.allow` is "GITHUB_*"; expected an array of variable name globs'],
@@ -19,8 +21,24 @@ describe('validateOptions', () => {
     [{ rules: [{ files: 'a/**', network: 'wifi' }] }, 'option `rules[0].network` is "wifi"'],
     [{ rules: [{ files: 'a/**', bwrap: '/x' }] }, 'option `rules[0].bwrap` is "/x"; expected one of the known options'],
   ])('%j is refused with its option, value and what is expected', (options, message) => {
-    expect(() => validateOptions(options)).toThrow(OptionError)
+    expect(() => validateOptions(options)).toThrow(OptionsError)
     expect(() => validateOptions(options)).toThrow(message)
+  })
+
+  test('every problem of a config is reported at once, without a stack trace or an options dump', () => {
+    let error: OptionsError | undefined
+    try {
+      validateOptions({ netwrok: 'host', fs: { readonly: ['/a', 3], tmpSize: 'lots' }, rules: [{ files: 'a/**', limits: { memory: 'x' } }, { hostname: 'bad host' }] })
+    } catch (e) {
+      error = e as OptionsError
+    }
+    expect(error?.problems.map((p) => p.option)).toEqual([
+      'netwrok', 'fs.readonly[1]', 'fs.tmpSize', 'rules[0].limits.memory', 'rules[1].files', 'rules[1].hostname',
+    ])
+    expect(error?.message).toMatch(/^vitest-pool-nsjail: 6 problems in the options:\n  - option `netwrok` is "host"; expected one of the known options \(did you mean `network`\?\)/)
+    expect(error?.stack).toBe(`OptionsError: ${error?.message}`)
+    expect(Object.keys(error!)).toEqual([])
+    expect(Object.keys(error!.problems[0])).toEqual([])
   })
 
   test('valid options pass through', () => {
