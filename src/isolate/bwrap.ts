@@ -5,7 +5,7 @@
 import type { LaunchPlan } from './plan.js'
 import type { Identity } from './etc.js'
 
-/** fd 0-2 are stdio, fd 3 is Node's IPC channel with the worker. */
+/** fd 0-2 are stdio, fd 3 is the worker's channel to the pool. */
 export const FIRST_INPUT_FD = 4
 
 export interface BwrapFeatures {

@@ -1,9 +1,10 @@
 /**
  * The thin executor: runs a launch plan. Everything it does is decided by the plan and by bwrapArgs;
- * here are only the effects (spawning, feeding bwrap its input fds).
+ * here are only the effects (spawning, feeding bwrap its input fds). The worker's channel is a plain
+ * pipe on fd 3 (src/channel frames it), not Node's IPC channel.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
-import { bwrapArgs, type BwrapFeatures } from './bwrap.js'
+import { bwrapArgs, FIRST_INPUT_FD, type BwrapFeatures } from './bwrap.js'
 import type { LaunchPlan } from './plan.js'
 
 export interface LaunchOptions {
@@ -16,10 +17,10 @@ export interface LaunchOptions {
 export function launch(plan: LaunchPlan, options: LaunchOptions): ChildProcess {
   const { args, inputs } = bwrapArgs(plan, options.features)
   const argv = options.wrap([options.bwrap, ...args])
-  const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', 'ipc', ...inputs.map(() => 'pipe' as const)]
-  const child = spawn(argv[0], argv.slice(1), { stdio, env: plan.env, serialization: 'advanced' })
+  const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const)]
+  const child = spawn(argv[0], argv.slice(1), { stdio, env: plan.env })
   inputs.forEach((data, i) => {
-    const stream = child.stdio[4 + i] as NodeJS.WritableStream | null
+    const stream = child.stdio[FIRST_INPUT_FD + i] as NodeJS.WritableStream | null
     // bwrap may die before reading everything; the exit is reported elsewhere, not as an EPIPE crash.
     stream?.on('error', () => {})
     stream?.end(data)

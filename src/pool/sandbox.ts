@@ -3,11 +3,15 @@
  * watched (limits, unexpected exits), and torn down with everything it started.
  */
 import type { ChildProcess } from 'node:child_process'
+import type { Duplex } from 'node:stream'
 import path from 'node:path'
 import { chownSync, mkdirSync } from 'node:fs'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
+import { CHANNEL_FD } from '../worker/channel.js'
+import { Connection } from '../channel/connection.js'
+import type { ChannelViolation } from '../channel/frames.js'
 import { isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
@@ -22,6 +26,8 @@ import type { Identity } from '../isolate/etc.js'
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
 const STDERR_TAIL = 8 * 1024
+/** Until the budget options land: the largest message and the sustained message rate a worker may send. */
+const CHANNEL_LIMITS = { messageBytes: 256 * 2 ** 20, messagesPerSecond: 20_000 }
 
 export interface SandboxInit {
   key: string
@@ -45,6 +51,9 @@ export class Sandbox {
   readonly key: string
   alive = false
   private child?: ChildProcess
+  private channel?: Connection
+  /** Why the pool stopped the sandbox itself (a protocol violation), for the exit report. */
+  private violation?: string
   private resources?: SandboxResources
   private exited?: Promise<void>
   private waiters: Waiter[] = []
@@ -72,7 +81,7 @@ export class Sandbox {
       host: project.host,
       root: project.root,
       needs: project.needs,
-      command: [project.node, ...options.execArgv, shared.workerEntry(options)],
+      command: [project.node, ...options.execArgv, ...shared.workerEntry(options)],
       workerEnv: options.env,
       configEnv: shared.configEnv(options.project),
       seccomp: this.resources.seccomp,
@@ -91,7 +100,10 @@ export class Sandbox {
       if (!this.alive) this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL)
     })
     child.stderr!.pipe(errorStream as NodeJS.WritableStream, { end: false })
-    child.on('message', (message) => this.fromWorker(message))
+    this.channel = new Connection(child.stdio[CHANNEL_FD] as Duplex, CHANNEL_LIMITS, {
+      message: (message) => this.fromWorker(message),
+      violation: (error) => this.onViolation(error),
+    })
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.onExit(code, signal))))
     child.on('error', (error) => this.rejectAll(new Error(`vitest-pool-nsjail: could not launch the sandbox: ${error.message}`)))
     if (policy.limits.wallTimeMs !== null) {
@@ -101,7 +113,7 @@ export class Sandbox {
       }, policy.limits.wallTimeMs)
     }
     const started = this.next('started')
-    child.send(startRequest)
+    this.channel.send(startRequest)
     const reply = await started
     if (reply.error) throw reply.error
     this.alive = true
@@ -119,7 +131,13 @@ export class Sandbox {
   }
 
   private toWorker(message: unknown): void {
-    if (message !== undefined && this.child?.connected) this.child.send(message as never)
+    if (message !== undefined) this.channel?.send(message)
+  }
+
+  /** The worker broke the channel's protocol: it is stopped, and its files fail with why. */
+  private onViolation(error: ChannelViolation): void {
+    this.violation = `the worker broke the channel protocol: ${error.message}; the pool stopped it`
+    this.child?.kill('SIGKILL')
   }
 
   /** Vitest's `stop` request. Should the sandbox die before answering, its exit answers for it. */
@@ -130,7 +148,7 @@ export class Sandbox {
 
   /** Asks the worker to stop the way Vitest would, then ends the sandbox. */
   async shutdown(): Promise<void> {
-    if (this.alive && this.child?.connected) {
+    if (this.alive && this.violation === undefined) {
       const stopped = this.next('stopped')
       this.stop = 'ours'
       this.send({ __vitest_worker_request__: true, type: 'stop' })
@@ -185,9 +203,9 @@ export class Sandbox {
     clearTimeout(this.wallTimer)
     const wasAlive = this.alive
     this.alive = false
-    const reason = this.timedOut
+    const reason = this.violation ?? (this.timedOut
       ? `wall-time limit ${formatDuration(this.init.policy.limits.wallTimeMs!)} reached: timed out, killed with its whole pid namespace`
-      : await this.resources?.killReason()
+      : await this.resources?.killReason())
     await this.resources?.release()
     // Vitest waits up to a minute for the answer to its `stop`: a sandbox that died gives it now.
     if (this.stop === 'vitest') this.init.onMessage(response('stopped'))

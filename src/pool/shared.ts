@@ -3,7 +3,7 @@
  * first sandbox), and the per-sandbox resources built from a policy.
  */
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { PoolOptions, TestProject } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from './firewall.js'
@@ -17,6 +17,7 @@ import type { NsjailOptions, Policy } from '../policy/types.js'
 const TEARDOWN_GRACE_MS = 6_000
 
 const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environment.js', import.meta.url))
+const WORKER_ENTRY = fileURLToPath(new URL('../worker/entry.js', import.meta.url))
 
 export class PoolShared {
   private readonly preflights = new WeakMap<TestProject, Promise<Preflight>>()
@@ -63,8 +64,9 @@ export class PoolShared {
     return { ...start, context: { ...start.context, config: { ...config, snapshotEnvironment: SNAPSHOT_ENVIRONMENT } } }
   }
 
-  workerEntry(pool: PoolOptions): string {
-    return path.resolve(pool.distPath, 'workers/forks.js')
+  /** Our worker entry and the Vitest runtime it runs (the project's own Vitest, by its dist path). */
+  workerEntry(pool: PoolOptions): string[] {
+    return [WORKER_ENTRY, pathToFileURL(path.resolve(pool.distPath, 'worker.js')).href]
   }
 
   /** Variables the user set in Vitest's config (`test.env`): meant for the tests, so they pass. */

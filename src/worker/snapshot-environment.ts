@@ -1,9 +1,10 @@
 /**
  * Runs inside the sandbox. Vitest's snapshot environment, except that writes (snapshot files, inline
- * snapshots rewritten into test files, toMatchFileSnapshot targets) go to the pool over the IPC
+ * snapshots rewritten into test files, toMatchFileSnapshot targets) go to the pool over the worker's
  * channel: the project is read-only in here, and the pool decides which writes are legitimate.
  */
 import { VitestSnapshotEnvironment } from 'vitest/runtime'
+import { workerChannel } from './channel.js'
 
 const FS_REQUEST = '__nsjail_fs__'
 const FS_REPLY = '__nsjail_fs_reply__'
@@ -12,7 +13,9 @@ const REFUSED = 'vitest-pool-nsjail: snapshot write refused or failed: '
 let nextId = 0
 const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>()
 
-process.on('message', (message: any) => {
+const channel = workerChannel()!
+
+channel.on((message: any) => {
   const reply = message?.[FS_REPLY]
   if (!reply) return
   const waiter = pending.get(reply.id)
@@ -25,7 +28,7 @@ function request(op: 'write' | 'remove' | 'mkdir' | 'check', path: string, conte
   const id = nextId++
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject })
-    process.send!({ [FS_REQUEST]: { id, op, path, content } })
+    channel.post({ [FS_REQUEST]: { id, op, path, content } })
   })
 }
 

@@ -27,7 +27,7 @@ test('--inspect: the debugger in the sandbox answers on the host', async () => {
   const targets = await pollTargets('127.0.0.1', port, 20_000, () => done)
   const run = await running
   expect(targets, run.output).not.toBeNull()
-  expect(targets![0].url).toMatch(/vitest\/dist\/workers\/forks\.js$/)
+  expect(targets![0].url).toMatch(/dist\/worker\/entry\.js$/)
   expect(run.tests, JSON.stringify(run.errors) + run.output).toEqual({ 'test/debug-me.test.ts > debuggable from the host': 'passed' })
   expect(run.facts[0]).toMatchObject({ name: 'inspector', hostname: 'nsjail' })
   expect(run.facts[0].url).toContain(`127.0.0.1:${port}/`)

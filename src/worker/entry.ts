@@ -1,0 +1,45 @@
+/**
+ * The sandboxed worker's main module, in place of Vitest's `workers/forks.js`: the same runtime
+ * (`vitest/worker`'s `init` with the base test runner, as Vitest's forks worker uses it), but on the
+ * pool's framed channel (fd 3) instead of Node's IPC channel, whose deserializer on the host side
+ * cannot survive malformed bytes from a hostile worker.
+ *
+ *   node <execArgv> entry.js <file URL of the project's vitest/dist/worker.js>
+ */
+import { openWorkerChannel } from './channel.js'
+
+// Kept before any test code runs: tests may replace these.
+const processExit = process.exit.bind(process)
+const processOn = process.on.bind(process)
+
+const [vitestWorker] = process.argv.splice(2)
+
+// Profilers write their output at a clean exit, which a SIGTERM would otherwise skip (as Vitest's
+// forks worker does, nodejs/node#55094).
+if (process.execArgv.some((arg) => /^--(prof|cpu-prof|heap-prof|diagnostic-dir)/.test(arg))) processOn('SIGTERM', () => processExit())
+
+// The pool is gone: nobody is left to report to.
+const channel = openWorkerChannel(() => processExit(1))
+
+const { init, runBaseTests, setupEnvironment } = (await import(vitestWorker)) as typeof import('vitest/worker')
+
+async function execute(method: 'run' | 'collect', ...args: Parameters<Parameters<typeof init>[0]['runTests']>): Promise<void> {
+  try {
+    await runBaseTests(method, ...args)
+  } finally {
+    process.exit = processExit
+  }
+}
+
+init({
+  post: channel.post,
+  on: channel.on,
+  off: channel.off,
+  runTests: (state, traces) => execute('run', state, traces),
+  collectTests: (state, traces) => execute('collect', state, traces),
+  setup: setupEnvironment,
+  teardown() {
+    // With isolate: false a late process.exit would end the files that share this process.
+    process.exit = processExit
+  },
+})
