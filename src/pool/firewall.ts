@@ -93,6 +93,12 @@ export interface Firewall {
   checkWrite(target: string, action?: string): string | null
   /** Whether the sandbox may read `target` (absolute), i.e. the main process may read it for it. */
   canRead(target: string): boolean
+  /**
+   * Whether the main process may open `target` (absolute) because the sandbox named it (a stack
+   * frame): a regular file or nothing, readable by the sandbox, and not where the sandbox writes,
+   * since there it could swap the file for a FIFO or a link between this check and the read.
+   */
+  hostMayOpen(target: string): boolean
 }
 
 const PASS: Verdict = Object.freeze({ pass: true })
@@ -582,7 +588,14 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     return locate(resolveAbsolute(target)).readable
   }
 
-  return { inspect, inspectReply, checkWrite, canRead }
+  function hostMayOpen(target: string): boolean {
+    if (!canRead(target)) return false
+    const normal = resolveAbsolute(target)
+    const located = locate(normal)
+    return (located.kind === 'file' || located.kind === 'missing') && !under(normal, writableLexical) && !under(located.real, writeRoots)
+  }
+
+  return { inspect, inspectReply, checkWrite, canRead, hostMayOpen }
 }
 
 /**

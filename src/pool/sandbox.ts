@@ -11,8 +11,10 @@ import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
 import { CHANNEL_FD } from '../worker/channel.js'
 import { Connection } from '../channel/connection.js'
-import type { ChannelViolation } from '../channel/frames.js'
-import { isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
+import { ChannelViolation } from '../channel/frames.js'
+import { createScope, type Scope } from '../channel/scope.js'
+import { sanitizeMessage } from '../channel/sanitize.js'
+import { isRequest, isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
 import { handleFsRequest, isFsRequest } from './fs-bridge.js'
@@ -66,10 +68,14 @@ export class Sandbox {
 
   /** Absolute paths of the test files this sandbox runs (inline snapshots rewrite them). */
   private readonly testFiles: ReadonlySet<string>
+  /** What the worker may report on: the files it was given. */
+  private readonly scope: Scope
 
   constructor(private readonly init: SandboxInit) {
     this.key = init.key
     this.testFiles = new Set(init.files.map((file) => path.resolve(init.project.root, file)))
+    const project = init.options.project
+    this.scope = createScope({ root: project.config.root, projectName: project.name, bail: project.vitest.config.bail ?? 0 })
   }
 
   async start(startRequest: StartRequest): Promise<void> {
@@ -126,6 +132,7 @@ export class Sandbox {
 
   /** To the worker; answers from Vitest pass the firewall first (where a bare import really went). */
   send(message: unknown): void {
+    if (isRequest(message, 'run', 'collect')) this.scope.add(message.context.files.map((f) => f.filepath))
     const verdict = this.resources?.firewall?.inspectReply(message)
     this.toWorker(verdict && !verdict.pass ? verdict.reply : message)
   }
@@ -187,6 +194,12 @@ export class Sandbox {
       else if (!verdict.quiet) this.init.shared.log(verdict.refusal)
       return
     }
+    const call = message as { t?: unknown; m?: unknown; a?: unknown }
+    if (call.t === 'q') {
+      const problem = this.scope.problem(call.m as string, Array.isArray(call.a) ? call.a : [])
+      if (problem) return this.channel!.fail(new ChannelViolation(`it reported on ${problem}; a sandbox may only report on its own test files`))
+    }
+    sanitizeMessage(message, (file) => firewall.hostMayOpen(path.resolve(file)))
     if (isResponse(message)) {
       const index = this.waiters.findIndex((w) => w.type === message.type)
       if (index !== -1) {
