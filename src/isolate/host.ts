@@ -4,7 +4,7 @@
  * its version, and whether this machine lets us create the namespaces at all.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -22,7 +22,15 @@ export function probeHostLayout(): HostLayout {
     path: p,
     symlink: lstatSync(p).isSymbolicLink() ? readlinkSync(p) : null,
   }))
-  return { system, etc: SHARED_ETC.filter((p) => existsSync(p)) }
+  return { system, etc: SHARED_ETC.filter((p) => existsSync(p)), resolvConf: readOr('/etc/resolv.conf', '') }
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return fallback
+  }
 }
 
 /**

@@ -27,6 +27,11 @@ export interface HostLayout {
   system: Array<{ path: string; symlink: string | null }>
   /** Shared /etc entries that exist on this host. */
   etc: string[]
+  /**
+   * The host's resolver configuration (the content of /etc/resolv.conf, which is often a symlink into
+   * /run): copied into the sandbox when it shares the host's network, so names resolve there too.
+   */
+  resolvConf: string
 }
 
 export interface PlanInput {
@@ -113,7 +118,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       ? { op: 'symlink', target: entry.symlink, dest: entry.path }
       : { op: 'ro-bind', src: entry.path, dest: entry.path },
   )
-  const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname)).map(([dest, data]) => ({ op: 'file', dest, data }))
+  const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname, policy.network === 'host' ? host.resolvConf : '')).map(([dest, data]) => ({ op: 'file', dest, data }))
   const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly], [...policy.fs.writable, ...(input.writableNeeds ?? [])])
   const ops: SetupOp[] = [
     ...system,

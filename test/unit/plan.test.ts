@@ -11,7 +11,7 @@ function input(overrides: Partial<PlanInput> = {}): PlanInput {
   return {
     policy,
     identity: { uid: 1000, gid: 1000, user: 'sandbox', home: '/home/sandbox', setuid: false },
-    host: { system: [{ path: '/usr', symlink: null }, { path: '/lib', symlink: 'usr/lib' }], etc: ['/etc/ssl/certs'] },
+    host: { system: [{ path: '/usr', symlink: null }, { path: '/lib', symlink: 'usr/lib' }], etc: ['/etc/ssl/certs'], resolvConf: 'nameserver 10.0.0.53\n' },
     root: '/tmp/work/p',
     needs: ['/tmp/work/p/node_modules', '/tmp/work/node_modules', '/opt/node/bin/node'],
     command: ['/opt/node/bin/node', '/tmp/work/node_modules/vitest/dist/workers/forks.js'],
@@ -53,6 +53,13 @@ describe('planLaunch', () => {
     expect(files['/etc/passwd']).toContain('sandbox:x:1000:1000:sandbox user:/home/sandbox:/bin/sh')
     expect(files['/etc/hosts']).toContain('127.0.0.1\tlocalhost nsjail')
     expect(files['/etc/resolv.conf']).toBe('')
+  })
+
+  test("the host's resolver configuration comes with the host network only", () => {
+    const resolv = (network: 'host' | 'loopback') =>
+      planLaunch(input({ policy: { ...policy, network } })).ops.find((op) => op.op === 'file' && op.dest === '/etc/resolv.conf')
+    expect(resolv('host')).toMatchObject({ data: 'nameserver 10.0.0.53\n' })
+    expect(resolv('loopback')).toMatchObject({ data: '' })
   })
 })
 
