@@ -3,3 +3,4 @@ export { OptionError, OptionsError, SandboxUnavailableError } from './policy/err
 export type { NsjailOptions, SandboxOptions, Rule, Policy } from './policy/types.js'
 export type { SeccompOption, SeccompRule } from './seccomp/types.js'
 export type { LimitsOption } from './cgroup/types.js'
+export { describeSeccomp, type DescribeSeccompOptions } from './seccomp/describe.js'
