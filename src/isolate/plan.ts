@@ -8,6 +8,7 @@
 import path from 'node:path'
 import { etcFiles, type Identity } from './etc.js'
 import { sandboxEnv } from './env.js'
+import { envFiles } from './preload.js'
 import type { Policy } from '../policy/types.js'
 
 /** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
@@ -49,6 +50,8 @@ export interface PlanInput {
   seccomp: Buffer | null
   /** Host paths the worker itself must write whatever the policy says (Vitest 5's coverage files folder). */
   writableNeeds?: string[]
+  /** Git repositories of the project, trusted by git inside although another user owns them. */
+  gitRepositories?: string[]
 }
 
 export interface LaunchPlan {
@@ -119,7 +122,19 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       : { op: 'ro-bind', src: entry.path, dest: entry.path },
   )
   const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname, policy.network === 'host' ? host.resolvConf : '')).map(([dest, data]) => ({ op: 'file', dest, data }))
-  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly], [...policy.fs.writable, ...(input.writableNeeds ?? [])])
+  const env = sandboxEnv({
+    workerEnv: input.workerEnv,
+    configEnv: input.configEnv,
+    allow: policy.env.allow,
+    set: policy.env.set,
+    home: identity.home,
+    user: identity.user,
+    safeDirectories: input.gitRepositories,
+  })
+  // What the environment makes Node load at start (NODE_OPTIONS preloads, the extra CA file) must be
+  // there: the preflight checked these exist (src/pool/env-files.ts).
+  const loaded = envFiles(env, root).map((f) => f.file)
+  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly, ...loaded], [...policy.fs.writable, ...(input.writableNeeds ?? [])])
   const ops: SetupOp[] = [
     ...system,
     { op: 'dir', dest: '/etc', perms: '0755' },
@@ -145,14 +160,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     hostname: policy.hostname,
     identity,
     cwd: root,
-    env: sandboxEnv({
-      workerEnv: input.workerEnv,
-      configEnv: input.configEnv,
-      allow: policy.env.allow,
-      set: policy.env.set,
-      home: identity.home,
-      user: identity.user,
-    }),
+    env,
     command: input.command,
     seccomp: input.seccomp,
     access: { readable, writable: binds.filter((op) => op.op === 'bind').map((op) => (op as { dest: string }).dest) },
