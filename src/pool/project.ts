@@ -15,6 +15,7 @@ import type { HostLayout } from '../isolate/plan.js'
 import type { Identity } from '../isolate/etc.js'
 import { preloads } from '../isolate/preload.js'
 import { checkWritable, createWritable } from './writable.js'
+import { workspacePackages } from '../isolate/workspace.js'
 import { checkEnvFiles } from './env-files.js'
 import { checkProjectReadable } from './readable.js'
 
@@ -123,5 +124,12 @@ export function prepareProject(project: TestProject, preflight: Preflight, distP
     ...preloads(execArgv, preflight.root).flatMap((p) => (p.file ? withRealpath(p.file) : [])),
     node,
   ]
+  needs.push(...workspacePackages([preflight.root, ...needs], workspaceRoots(project)))
   return { ...preflight, needs, node }
+}
+
+/** Folders Vite lets this project's server read: the workspace root it found, the config's folder, … */
+function workspaceRoots(project: TestProject): string[] {
+  const allow = (project.vite.config.server?.fs?.allow ?? []) as string[]
+  return allow.filter((p) => path.isAbsolute(p))
 }
