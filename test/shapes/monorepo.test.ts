@@ -46,6 +46,23 @@ describe.each(['npm', 'pnpm'] as const)('%s workspaces', (manager) => {
     expect(run.code).toBe(0)
   })
 
+  test('inline test.projects without extends: true, and a folder project: pool: nsjail where set, --pool=nsjail everywhere', async () => {
+    const config = ['run', '--config', 'inline.config.ts']
+    const own = await runCliReport(fx.root, config)
+    expect(Object.values(own.states), own.output).toEqual(['passed', 'passed', 'passed', 'passed'])
+    let facts = factsOf(own.output)
+    expect(facts['uses-b'], own.output).toSatisfy(sandboxed)
+    // Projects that do not say pool: 'nsjail' stay on Vitest's default pool.
+    expect(facts['own-b'], own.output).not.toSatisfy(sandboxed)
+    expect(facts.e2e, own.output).not.toSatisfy(sandboxed)
+    const all = await runCliReport(fx.root, [...config, '--pool=nsjail'])
+    expect(Object.values(all.states), all.output).toEqual(['passed', 'passed', 'passed', 'passed'])
+    expect(all.output).not.toContain('is not supported')
+    facts = factsOf(all.output)
+    for (const name of ['uses-b', 'own-b', 'e2e']) expect(facts[name], `${name}\n${all.output}`).toSatisfy(sandboxed)
+    expect(all.code).toBe(0)
+  })
+
   test('from inside packages/a', async () => {
     const run = await runCliReport(fx.path('packages/a'), ['run'])
     expect(run.states, run.output).toEqual({
