@@ -87,6 +87,11 @@ describe('createPolicyResolver', () => {
     expect(resolver.keyForFile('/proj/test/integration/slow/b.test.ts')).toBe(resolver.keyForFile('/proj/test/integration/slow/c.test.ts'))
   })
 
+  test('relative fs paths resolve against the project root, above it too', () => {
+    const policy = createPolicyResolver(validateOptions({ fs: { readonly: ['../shared', 'data'], writable: ['out'] } }), '/repo/packages/a').forFile('/repo/packages/a/t.test.ts')
+    expect(policy.fs).toMatchObject({ readonly: ['/repo/packages/shared', '/repo/packages/a/data'], writable: ['/repo/packages/a/out'] })
+  })
+
   test('globs are relative to the project root', () => {
     expect(resolver.forFile('/proj/src/x.e2e.ts').fs.writable).toEqual(['/var/cache/x'])
     expect(resolver.forFile('/elsewhere/test/integration/a.test.ts').network).toBe('loopback')
