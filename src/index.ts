@@ -1,5 +1,6 @@
 export { nsjail, nsjailPool, POOL_NAME } from './pool/plugin.js'
-export { OptionError, OptionsError, SandboxUnavailableError } from './policy/errors.js'
-export type { NsjailOptions, SandboxOptions, Rule, Policy } from './policy/types.js'
+export { OptionError, OptionsError, SandboxUnavailableError, SetupError } from './policy/errors.js'
+export type { NsjailOptions, SandboxOptions, Rule, Policy, UserOption } from './policy/types.js'
 export type { SeccompOption, SeccompRule } from './seccomp/types.js'
 export type { LimitsOption } from './cgroup/types.js'
+export { describeSeccomp, type DescribeSeccompOptions } from './seccomp/describe.js'

@@ -89,6 +89,10 @@ test('a rule gives one folder the host network while the rest stays sealed', asy
   })
   expect(run.tests['test/hostnet/reach.test.ts > a rule gives this folder the host network']).toBe('passed')
   expect(run.tests['test/filesystem.test.ts > host network is unreachable, loopback works']).toBe('passed')
+  // Names resolve where the network is the host's: the host's resolver configuration comes along.
+  const facts = factsByName(run)
+  expect(facts['resolv-host'].content).toBe(fs.readFileSync('/etc/resolv.conf', 'utf8'))
+  expect(facts['resolv-sealed'].content).toBe('')
 })
 
 test('a crashing file is reported by name while its siblings pass', async () => {

@@ -15,8 +15,11 @@ beforeAll(async () => {
   await run?.close()
 })
 
-/** Directories of ours (below a `vitest-pool-nsjail` directory) in every cgroup hierarchy. */
-const ourCgroupDirs = () => listTree('/sys/fs/cgroup').filter((d) => d.includes(`/${BASE_DIR_NAME}/`))
+/**
+ * Directories of this process's runs (the fixture runs are in-process: `run-<our pid>-…`, below a
+ * `vitest-pool-nsjail` directory) in every cgroup hierarchy. Other runs on a shared machine come and go.
+ */
+const ourCgroupDirs = () => listTree('/sys/fs/cgroup').filter((d) => d.includes(`/${BASE_DIR_NAME}/run-${process.pid}-`))
 
 describe('with cgroups', () => {
   test('a memory bomb and a /tmp bomb are killed and named; a sibling passes; no cgroup is left', async (ctx) => {

@@ -15,7 +15,11 @@ export interface Identity {
   setuid: boolean
 }
 
-export function etcFiles(identity: Identity, hostname: string): Record<string, string> {
+/**
+ * `resolvConf` is what /etc/resolv.conf holds: the host's own resolver configuration when the sandbox
+ * shares the host's network (the resolver is reachable there), empty with the private network.
+ */
+export function etcFiles(identity: Identity, hostname: string, resolvConf: string): Record<string, string> {
   const { uid, gid, user, home } = identity
   const users = [`root:x:0:0:root:/root:/bin/sh`]
   if (uid !== 0) users.push(`${user}:x:${uid}:${gid}:sandbox user:${home}:/bin/sh`)
@@ -29,8 +33,7 @@ export function etcFiles(identity: Identity, hostname: string): Record<string, s
     '/etc/hosts': `127.0.0.1\tlocalhost ${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
     '/etc/hostname': `${hostname}\n`,
     '/etc/nsswitch.conf': 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n',
-    // Empty on purpose: with the private network there is no resolver to reach.
-    '/etc/resolv.conf': '',
+    '/etc/resolv.conf': resolvConf,
   }
 }
 

@@ -4,7 +4,7 @@
  * its version, and whether this machine lets us create the namespaces at all.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -12,32 +12,39 @@ import { SandboxUnavailableError } from '../policy/errors.js'
 import { bwrapFeatures, namespaceArgs, switchUser, type BwrapFeatures } from './bwrap.js'
 import { SHARED_ETC, type Identity } from './etc.js'
 import type { HostLayout } from './plan.js'
+import { resolveUser } from '../policy/resolve.js'
+import type { UserOption } from '../policy/types.js'
 
 const run = promisify(execFile)
 const SYSTEM = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']
-const NOBODY = 65534
 
 export function probeHostLayout(): HostLayout {
   const system = SYSTEM.filter((p) => existsSync(p)).map((p) => ({
     path: p,
     symlink: lstatSync(p).isSymbolicLink() ? readlinkSync(p) : null,
   }))
-  return { system, etc: SHARED_ETC.filter((p) => existsSync(p)) }
+  return { system, etc: SHARED_ETC.filter((p) => existsSync(p)), resolvConf: readOr('/etc/resolv.conf', '') }
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return fallback
+  }
 }
 
 /**
  * Who the sandbox runs as. Rootless: the caller's own uid, in a user namespace. As root, the worker
  * must not be host root, not even as a namespace root mapped to uid 0 (that still passes DAC checks on
- * root-owned host files): it becomes the project's owner, or nobody when root owns the project.
+ * root-owned host files): it becomes the user the `user` option names (by default the project's
+ * owner, or nobody when root owns the project).
  */
-export function sandboxIdentity(root: string): Identity {
+export function sandboxIdentity(root: string, user?: UserOption): Identity {
   const home = '/home/sandbox'
   const uid = process.getuid!()
   if (uid !== 0) return { uid, gid: process.getgid!(), user: userInfo().username || 'sandbox', home, setuid: false }
-  const owner = statSync(root)
-  return owner.uid !== 0
-    ? { uid: owner.uid, gid: owner.gid, user: 'sandbox', home, setuid: true }
-    : { uid: NOBODY, gid: NOBODY, user: 'sandbox', home, setuid: true }
+  return { ...resolveUser(user, statSync(root)), user: 'sandbox', home, setuid: true }
 }
 
 export interface Bwrap {
@@ -105,5 +112,16 @@ export function withRealpath(p: string): string[] {
     return real === p ? [p] : [p, real]
   } catch {
     return []
+  }
+}
+
+/**
+ * The git repository the project root is in: the nearest folder up the tree with a `.git` (a folder,
+ * or a file in a worktree or submodule), by its real path as git compares it. None: [].
+ */
+export function gitRepository(root: string): string[] {
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return [realpathSync(dir)]
+    if (dir === path.dirname(dir)) return []
   }
 }

@@ -8,6 +8,7 @@
 import path from 'node:path'
 import { etcFiles, type Identity } from './etc.js'
 import { sandboxEnv } from './env.js'
+import { envFiles } from './preload.js'
 import type { Policy } from '../policy/types.js'
 
 /** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
@@ -27,6 +28,11 @@ export interface HostLayout {
   system: Array<{ path: string; symlink: string | null }>
   /** Shared /etc entries that exist on this host. */
   etc: string[]
+  /**
+   * The host's resolver configuration (the content of /etc/resolv.conf, which is often a symlink into
+   * /run): copied into the sandbox when it shares the host's network, so names resolve there too.
+   */
+  resolvConf: string
 }
 
 export interface PlanInput {
@@ -44,6 +50,8 @@ export interface PlanInput {
   seccomp: Buffer | null
   /** Host paths the worker itself must write whatever the policy says (Vitest 5's coverage files folder). */
   writableNeeds?: string[]
+  /** Git repositories of the project, trusted by git inside although another user owns them. */
+  gitRepositories?: string[]
 }
 
 export interface LaunchPlan {
@@ -113,8 +121,20 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       ? { op: 'symlink', target: entry.symlink, dest: entry.path }
       : { op: 'ro-bind', src: entry.path, dest: entry.path },
   )
-  const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname)).map(([dest, data]) => ({ op: 'file', dest, data }))
-  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly], [...policy.fs.writable, ...(input.writableNeeds ?? [])])
+  const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname, policy.network === 'host' ? host.resolvConf : '')).map(([dest, data]) => ({ op: 'file', dest, data }))
+  const env = sandboxEnv({
+    workerEnv: input.workerEnv,
+    configEnv: input.configEnv,
+    allow: policy.env.allow,
+    set: policy.env.set,
+    home: identity.home,
+    user: identity.user,
+    safeDirectories: input.gitRepositories,
+  })
+  // What the environment makes Node load at start (NODE_OPTIONS preloads, the extra CA file) must be
+  // there: the preflight checked these exist (src/pool/env-files.ts).
+  const loaded = envFiles(env, root).map((f) => f.file)
+  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly, ...loaded], [...policy.fs.writable, ...(input.writableNeeds ?? [])])
   const ops: SetupOp[] = [
     ...system,
     { op: 'dir', dest: '/etc', perms: '0755' },
@@ -140,14 +160,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     hostname: policy.hostname,
     identity,
     cwd: root,
-    env: sandboxEnv({
-      workerEnv: input.workerEnv,
-      configEnv: input.configEnv,
-      allow: policy.env.allow,
-      set: policy.env.set,
-      home: identity.home,
-      user: identity.user,
-    }),
+    env,
     command: input.command,
     seccomp: input.seccomp,
     access: { readable, writable: binds.filter((op) => op.op === 'bind').map((op) => (op as { dest: string }).dest) },

@@ -16,17 +16,32 @@ export class OptionError extends Error {
 }
 
 /**
+ * A problem of the project or the machine found before any test runs, that no option value caused
+ * (files the sandbox user cannot read, a NODE_OPTIONS preload that is not there): the message says
+ * what and how to fix it.
+ */
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(`vitest-pool-nsjail: ${message}`)
+    hidden(this, { name: 'SetupError' })
+  }
+}
+
+export type Problem = OptionError | SetupError
+
+/**
  * All the problems of one configuration at once: fixing typos one run at a time is slow. Its stack
  * is its message alone, since the place in our code that found the problem is no use to the user.
  */
 export class OptionsError extends Error {
-  declare readonly problems: readonly OptionError[]
+  declare readonly problems: readonly Problem[]
 
-  constructor(problems: readonly OptionError[]) {
+  constructor(problems: readonly Problem[]) {
+    const where = problems.every((p) => p instanceof OptionError) ? 'in the options' : 'to fix before any test can run'
     super(
       problems.length === 1
         ? problems[0].message
-        : `vitest-pool-nsjail: ${problems.length} problems in the options:\n` +
+        : `vitest-pool-nsjail: ${problems.length} problems ${where}:\n` +
             problems.map((p) => `  - ${p.message.replace(/^vitest-pool-nsjail: /, '')}`).join('\n'),
     )
     hidden(this, { name: 'OptionsError', problems })
@@ -34,20 +49,20 @@ export class OptionsError extends Error {
   }
 }
 
-/** Collects OptionErrors from independent checks, so one bad option does not hide the next. */
+/** Collects problems from independent checks, so one bad option does not hide the next. */
 export class Problems {
-  private readonly list: OptionError[] = []
+  private readonly list: Problem[] = []
 
-  add(problem: OptionError): void {
+  add(problem: Problem): void {
     this.list.push(problem)
   }
 
-  /** Runs one check; an OptionError it throws is recorded, anything else is a bug and propagates. */
+  /** Runs one check; a problem it throws is recorded, anything else is a bug and propagates. */
   check(run: () => unknown): void {
     try {
       run()
     } catch (error) {
-      if (!(error instanceof OptionError)) throw error
+      if (!(error instanceof OptionError) && !(error instanceof SetupError)) throw error
       this.add(error)
     }
   }

@@ -7,7 +7,7 @@ import path from 'node:path'
 import picomatch from 'picomatch'
 import { parseSize } from '../cgroup/limits.js'
 import { resolveSandboxExtensions } from './extensions.js'
-import type { NsjailOptions, Policy, SandboxOptions } from './types.js'
+import type { NsjailOptions, Policy, SandboxOptions, UserOption } from './types.js'
 
 export const DEFAULT_TMP_SIZE = 512 * 2 ** 20
 
@@ -84,4 +84,17 @@ export function createPolicyResolver(options: NsjailOptions, root: string): Poli
     forFile: (file) => lookup(file).policy,
     keyForFile: (file) => lookup(file).key,
   }
+}
+
+export const NOBODY = 65534
+
+/**
+ * The uid/gid the worker becomes when Vitest runs as root, from the `user` option and the project
+ * root's owner. Never 0: the project of a CI container is usually root's, and then the worker is nobody.
+ */
+export function resolveUser(option: UserOption | undefined, owner: { uid: number; gid: number }): { uid: number; gid: number } {
+  const nobody = { uid: NOBODY, gid: NOBODY }
+  if (option === 'nobody') return nobody
+  if (typeof option === 'object') return { uid: option.uid, gid: option.gid }
+  return owner.uid !== 0 ? { uid: owner.uid, gid: owner.gid } : nobody
 }

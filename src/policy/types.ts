@@ -43,7 +43,15 @@ export interface NsjailOptions extends SandboxOptions {
   cgroups?: 'auto' | 'required' | false
   /** Later rules override earlier ones for the files they match. */
   rules?: Rule[]
+  /**
+   * Who the worker is when Vitest runs as root (rootless it is always your own user): `'owner'`
+   * (default) the project root's owner, or nobody when root owns it; `'nobody'`; or an explicit
+   * `{ uid, gid }`. Never 0.
+   */
+  user?: UserOption
 }
+
+export type UserOption = 'owner' | 'nobody' | { uid: number; gid: number }
 
 /** The fully resolved policy for one test file. Plain data: compare with `policyKey`. */
 export interface Policy {

@@ -16,6 +16,9 @@ import type { NsjailOptions, Rule } from './types.js'
 /** Checks one option's value (`option` is its path, for messages): throws or adds to `problems`. */
 type Validator = (value: unknown, option: string, problems: Problems) => void
 
+/** The largest valid id: (uid_t)-1 means "no change" to the kernel. */
+const MAX_ID = 2 ** 32 - 2
+
 const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -113,6 +116,18 @@ const TOP: Record<string, Validator> = {
   },
   cgroups: (value, option) => {
     if (value !== 'auto' && value !== 'required' && value !== false) throw new OptionError(option, value, `'auto', 'required' or false`)
+  },
+  user: (value, option, problems) => {
+    if (value === 'owner' || value === 'nobody') return
+    const expected = `'owner' (the project's owner, nobody when that is root), 'nobody', or { uid, gid } (numbers other than 0)`
+    if (!isPlainObject(value)) throw new OptionError(option, value, expected)
+    checkKeys(value, option, ['uid', 'gid'], problems)
+    for (const key of ['uid', 'gid']) {
+      const id = value[key]
+      if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > MAX_ID) {
+        problems.add(new OptionError(`${option}.${key}`, id, `a ${key} from 1 to ${MAX_ID}: the worker never runs as root (0)`))
+      }
+    }
   },
   rules: (value, option, problems) => {
     if (!Array.isArray(value)) throw new OptionError(option, value, 'an array of { files, ...options }')

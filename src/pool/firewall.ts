@@ -4,7 +4,8 @@
  * for any path: `await import('/root/secret.txt?raw')` from inside the sandbox returned the file.
  * Every message from the worker passes `inspect` before Vitest sees it, and every answer from Vitest
  * passes `inspectReply` before the worker sees it. Pure: no I/O besides stat/realpath of the paths in
- * question (cached where the sandbox cannot change them).
+ * question (cached where the sandbox cannot change them), and for a refusal's advice, the look for the
+ * package.json above the refused path (the package root is what to allow, ../isolate/package-root.ts).
  *
  * The rule is one sentence: the main process may touch a path on the worker's behalf only when the
  * sandbox could read it itself (`readable` ∪ `writable`, the same set its mounts expose), compared on
@@ -46,6 +47,7 @@ import { readdirSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { methodRule, type Check } from './rpc-methods.js'
+import { advisedPath } from '../isolate/package-root.js'
 
 export interface FirewallAccess {
   /** The project root (Vite's `root`): root-relative module ids and benchmark paths resolve here. */
@@ -184,7 +186,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     const where = located.real === p ? `the path ${p}` : `the path ${p} leads (through a symlink) to ${located.real}, which`
     return new Refusal(
       `${PREFIX} ${callText(call)}: ${where} is outside what this test file may read. ` +
-        `Allow it with fs.readonly: [${JSON.stringify(located.real)}] ${allow()}.`,
+        `Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, realRoot))}] ${allow()}.`,
     )
   }
 
@@ -572,7 +574,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     return replyRefusal(
       m.i,
       `${PREFIX} ${shown}: it resolves to ${located.real}, outside what this test file may read. ` +
-        `Allow it with fs.readonly: [${JSON.stringify(located.real)}] ${allow()}.`,
+        `Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, realRoot))}] ${allow()}.`,
     )
   }
 

@@ -6,7 +6,8 @@
 import type { Plugin } from 'vite'
 // Brings in Vitest's augmentation of Vite's Plugin type (the configureVitest hook).
 import type {} from 'vitest/config'
-import type { PoolRunnerInitializer } from 'vitest/node'
+import type { PoolRunnerInitializer, TestProject } from 'vitest/node'
+import { hasOwnPlugin, injectIntoInlineProjects, projectsWithoutRunner } from './projects.js'
 import { validateOptions } from '../policy/validate.js'
 import type { NsjailOptions } from '../policy/types.js'
 import { NsjailPoolWorker } from './worker.js'
@@ -26,16 +27,38 @@ export function nsjailPool(options: NsjailOptions = {}): PoolRunnerInitializer {
   return runner(new PoolShared(validateOptions(options)))
 }
 
-/** The plugin form: `pool: 'nsjail'` works, and the machine is checked before any test is scheduled. */
+const PLUGIN_NAME = 'vitest-pool-nsjail'
+
+/**
+ * The plugin form: `pool: 'nsjail'` works, and the machine is checked before any test is scheduled.
+ * In the root config it also serves the projects that do not inherit it (./projects.ts).
+ */
 export function nsjail(options: NsjailOptions = {}): Plugin {
   const shared = new PoolShared(validateOptions(options))
   const initializer = runner(shared)
+  const serve = (project: TestProject) => {
+    project.config.poolRunner = initializer
+    return shared.preflight(project)
+  }
+  const companion: Plugin = {
+    name: `${PLUGIN_NAME}:project`,
+    async configureVitest({ project, vitest }) {
+      // A project whose own config (or extended file) has the plugin is served by that one.
+      const own = hasOwnPlugin(project, PLUGIN_NAME, companion)
+      await Promise.all([
+        !own && project.config.pool === POOL_NAME ? serve(project) : undefined,
+        projectsWithoutRunner(vitest, POOL_NAME).then((projects) => Promise.all(projects.map(serve))),
+      ])
+    },
+  }
   return {
-    name: 'vitest-pool-nsjail',
+    name: PLUGIN_NAME,
+    config(config) {
+      injectIntoInlineProjects(config, companion)
+    },
     async configureVitest({ project }) {
       if (project.config.pool !== POOL_NAME) return
-      project.config.poolRunner = initializer
-      await shared.preflight(project)
+      await serve(project)
     },
   }
 }

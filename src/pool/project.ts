@@ -10,9 +10,14 @@ import { createPolicyResolver, optionLayers, type PolicyResolver } from '../poli
 import { OptionError, Problems } from '../policy/errors.js'
 import type { NsjailOptions } from '../policy/types.js'
 import { compileSeccomp, validateSeccompOption } from '../seccomp/index.js'
-import { nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
+import { gitRepository, nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
 import type { HostLayout } from '../isolate/plan.js'
 import type { Identity } from '../isolate/etc.js'
+import { preloads } from '../isolate/preload.js'
+import { checkWritable, createWritable } from './writable.js'
+import { workspacePackages } from '../isolate/workspace.js'
+import { checkEnvFiles } from './env-files.js'
+import { checkProjectReadable } from './readable.js'
 
 export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
@@ -24,33 +29,25 @@ export interface ProjectSandbox extends Preflight {
 /** This package's own files (the worker-side snapshot environment lives in dist/worker). */
 const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../..')
 
-const FILE_FLAGS = new Set(['--require', '-r', '--import', '--loader', '--experimental-loader'])
-
-/** Files named by execArgv (`--require x.cjs`, `--import=file:///…`) that the worker will load natively. */
-export function execArgvFiles(execArgv: string[]): string[] {
-  const files: string[] = []
-  execArgv.forEach((arg, i) => {
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
-    if (!FILE_FLAGS.has(flag)) return
-    const value = inline ?? execArgv[i + 1]
-    if (!value) return
-    const file = value.startsWith('file:') ? fileURLToPath(value) : value
-    if (path.isAbsolute(file)) files.push(file)
-  })
-  return files
+/**
+ * `fs.readonly` paths must exist: bwrap would otherwise fail every worker with a vaguer message.
+ * (Missing `fs.writable` folders are created: ./writable.ts.)
+ */
+function checkReadonlyExist(options: NsjailOptions, root: string, problems: Problems): void {
+  for (const { at, layer } of optionLayers(options)) {
+    layer.fs?.readonly?.forEach((p, i) => {
+      const abs = path.resolve(root, p)
+      if (!existsSync(abs)) {
+        problems.add(new OptionError(`${at}fs.readonly[${i}]`, p,
+          `an existing host path (it is mounted into the sandbox at the same place; relative paths resolve against the project root ${root}): ${abs} does not exist`))
+      }
+    })
+  }
 }
 
-/** Paths named in options must exist: bwrap would otherwise fail every worker with a vaguer message. */
-function checkPathsExist(options: NsjailOptions, root: string, problems: Problems): void {
-  for (const { at, layer } of optionLayers(options)) {
-    for (const key of ['readonly', 'writable'] as const) {
-      layer.fs?.[key]?.forEach((p, i) => {
-        if (!existsSync(path.resolve(root, p))) {
-          problems.add(new OptionError(`${at}fs.${key}[${i}]`, p, 'an existing host path (it is mounted into the sandbox at the same place)'))
-        }
-      })
-    }
-  }
+/** Variables set in Vitest's config (`test.env`, the run's and the project's): meant for the tests, so they pass. */
+export function configEnv(project: TestProject): Record<string, string> {
+  return { ...(project.vitest.config.env as Record<string, string>), ...(project.config.env as Record<string, string>) }
 }
 
 /** What can be checked before any test runs: options against the host, and bwrap on this machine. */
@@ -60,6 +57,8 @@ export interface Preflight {
   identity: Identity
   bwrap: Bwrap
   host: HostLayout
+  /** The git repository the project is in (git inside trusts it though another user owns it). */
+  gitRepositories: string[]
 }
 
 /**
@@ -75,16 +74,26 @@ function compileSeccompOptions(options: NsjailOptions, problems: Problems): void
   }
 }
 
+/**
+ * Everything that can be found wrong before any test runs is reported at once: option values
+ * against the host, folders and files the sandbox user could not use. Only then are missing
+ * `fs.writable` folders created, and bwrap is probed on this machine.
+ */
 export async function preflightProject(project: TestProject, options: NsjailOptions): Promise<Preflight> {
   const root = project.config.root
   const resolver = createPolicyResolver(options, root)
+  const identity = sandboxIdentity(root, options.user)
   const problems = new Problems()
-  checkPathsExist(options, root, problems)
+  checkReadonlyExist(options, root, problems)
+  const missingWritable = checkWritable(options, root, identity, problems)
+  checkEnvFiles(options, process.env, configEnv(project), root, identity, problems)
   compileSeccompOptions(options, problems)
+  const unreadable = await checkProjectReadable(project, root, identity)
+  if (unreadable) problems.add(unreadable)
   problems.throwIfAny()
-  const identity = sandboxIdentity(root)
+  createWritable(missingWritable, identity)
   const bwrap = await probeBwrap(options.bwrap, identity)
-  return { root, resolver, identity, bwrap, host: probeHostLayout() }
+  return { root, resolver, identity, bwrap, host: probeHostLayout(), gitRepositories: gitRepository(root) }
 }
 
 /**
@@ -112,8 +121,15 @@ export function prepareProject(project: TestProject, preflight: Preflight, distP
     ...(cache ? withRealpath(cache) : []),
     ...withRealpath(path.resolve(distPath, '..')),
     ...withRealpath(PACKAGE_ROOT),
-    ...execArgvFiles(execArgv).flatMap(withRealpath),
+    ...preloads(execArgv, preflight.root).flatMap((p) => (p.file ? withRealpath(p.file) : [])),
     node,
   ]
+  needs.push(...workspacePackages([preflight.root, ...needs], workspaceRoots(project)))
   return { ...preflight, needs, node }
+}
+
+/** Folders Vite lets this project's server read: the workspace root it found, the config's folder, … */
+function workspaceRoots(project: TestProject): string[] {
+  const allow = (project.vite.config.server?.fs?.allow ?? []) as string[]
+  return allow.filter((p) => path.isAbsolute(p))
 }

@@ -20,7 +20,7 @@ import { formatDuration } from '../cgroup/limits.js'
 import { handleFsRequest, isFsRequest } from './fs-bridge.js'
 import { snapshotWriteRefusal } from './snapshot-writes.js'
 import type { PoolShared } from './shared.js'
-import type { ProjectSandbox } from './project.js'
+import { configEnv, type ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
 import type { Identity } from '../isolate/etc.js'
@@ -89,9 +89,10 @@ export class Sandbox {
       needs: project.needs,
       command: [project.node, ...options.execArgv, ...shared.workerEntry(options)],
       workerEnv: options.env,
-      configEnv: shared.configEnv(options.project),
+      configEnv: configEnv(options.project),
       seccomp: this.resources.seccomp,
       writableNeeds: coverageFilesDirectory(startRequest, project.identity),
+      gitRepositories: project.gitRepositories,
     })
     this.resources.attach(plan)
     const child = launch(plan, {

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { PoolOptions, TestProject } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from './firewall.js'
+import { LateEnvNotes } from './late-env.js'
 import { enterCommand, openCgroups, type CgroupRun } from '../cgroup/index.js'
 import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
@@ -26,6 +27,7 @@ export class PoolShared {
   private cgroups?: Promise<CgroupRun | null>
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
+  private readonly lateEnv = new LateEnvNotes()
 
   constructor(readonly options: NsjailOptions) {}
 
@@ -34,6 +36,8 @@ export class PoolShared {
    * missing bwrap or a refused user namespace fails the run once, before any test file is scheduled.
    */
   preflight(project: TestProject): Promise<Preflight> {
+    // Runs before any globalSetup: what is in the environment now was not set by one.
+    this.lateEnv.settle()
     return memo(this.preflights, project, async () => {
       // cgroups: 'required' without a writable cgroup fails here; 'auto' warns once and runs on.
       if (!this.cgroups) {
@@ -54,7 +58,11 @@ export class PoolShared {
   }
 
   project(pool: PoolOptions): Promise<ProjectSandbox> {
-    return memo(this.projects, pool.project, async () => prepareProject(pool.project, await this.preflight(pool.project), pool.distPath, pool.execArgv))
+    return memo(this.projects, pool.project, async () => {
+      const note = this.lateEnv.note(pool.env, this.options)
+      if (note) pool.project.vitest.logger.warn(note)
+      return prepareProject(pool.project, await this.preflight(pool.project), pool.distPath, pool.execArgv)
+    })
   }
 
   /** Points the worker at our snapshot environment, unless the user configured one of their own. */
@@ -69,10 +77,6 @@ export class PoolShared {
     return [WORKER_ENTRY, pathToFileURL(path.resolve(pool.distPath, 'worker.js')).href]
   }
 
-  /** Variables the user set in Vitest's config (`test.env`): meant for the tests, so they pass. */
-  configEnv(project: TestProject): Record<string, string> {
-    return { ...(project.vitest.config.env as Record<string, string>), ...(project.config.env as Record<string, string>) }
-  }
 
   log(message: string): void {
     process.stderr.write(`${message}\n`)

@@ -10,7 +10,7 @@ import path from 'node:path'
 import type { PoolOptions, PoolTask, PoolWorker } from 'vitest/node'
 import { isRequest, isResponse, response, type RunRequest, type StartRequest } from './messages.js'
 import { Sandbox } from './sandbox.js'
-import { failedFilesEvent, isCollectedEvent } from './crash-report.js'
+import { failedRunEvents, isCollectedEvent } from './crash-report.js'
 import type { PoolShared } from './shared.js'
 import type { ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
@@ -32,11 +32,11 @@ export class NsjailPoolWorker implements PoolWorker {
   private project?: ProjectSandbox
   private startRequest?: StartRequest
   private sandbox?: Sandbox
-  /** Vitest detaches after the first 'error': we emit at most one, and never once stopping began. */
-  private errored = false
   private stopping = false
-  /** True between a run request and its `testfileFinished`: the only time Vitest listens for 'error'. */
+  /** True between a run request and its `testfileFinished`: a failure then fails the run's files. */
   private running = false
+  /** The failure last reported as the run's: a sandbox's death reaches fail() twice (exit and the awaiting run). */
+  private reported?: Error
   /** Set while a run is split over several sandboxes: their intermediate `testfileFinished` are ours. */
   private swallowFinished = false
   /** The files of the request in flight, and those of them the worker has reported collected. */
@@ -170,18 +170,26 @@ export class NsjailPoolWorker implements PoolWorker {
   }
 
   private fail(error: Error): void {
-    if (this.errored || this.stopping || !this.running) {
+    if (error === this.reported) return
+    if (this.stopping || !this.running) {
       // Nobody at Vitest's end listens now; an idle sandbox that died is simply replaced on the next run.
       if (!this.stopping) this.shared.log(error.message)
       this.sandbox = undefined
       return
     }
-    this.errored = true
-    const uncollected = this.runFiles.filter((file) => !this.collected.has(file))
-    if (uncollected.length) {
-      const { root } = this.options.project.config
-      this.events.emit('message', failedFilesEvent(uncollected, root, this.options.project.name, this.name, error))
-    }
-    this.events.emit('error', error)
+    // The run's files are failed with the reason, in every reporter; then the run is over for Vitest,
+    // which replaces this worker's sandbox on its next request.
+    this.reported = error
+    const { project } = this.options
+    for (const event of failedRunEvents({
+      uncollected: this.runFiles.filter((file) => !this.collected.has(file)),
+      collected: project.vitest.state.getFiles(this.runFiles.filter((file) => this.collected.has(file))).filter((f) => f.projectName === project.name),
+      root: project.config.root,
+      projectName: project.name,
+      pool: this.name,
+      error,
+    })) this.events.emit('message', event)
+    this.running = false
+    setImmediate(() => this.events.emit('message', response('testfileFinished')))
   }
 }

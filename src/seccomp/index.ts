@@ -8,7 +8,7 @@ import { OptionError, SandboxUnavailableError } from '../policy/errors.js'
 import { loadLibseccomp } from './libseccomp.js'
 import { planFilter, type SeccompArch } from './plan.js'
 import { DEFAULT_DENY, STRICT_ALLOW } from './presets.js'
-import type { PolicyArgComparison, SeccompPolicy } from './types.js'
+import type { SeccompPolicy } from './types.js'
 
 export { validateSeccompOption, DEFAULT_POLICY } from './validate.js'
 export { planFilter } from './plan.js'
@@ -38,7 +38,7 @@ export function compileSeccomp(policy: SeccompPolicy, option = 'seccomp'): Buffe
     program = lib.compile(plan)
     const instructions = program.length / 8
     if (instructions > MAX_BPF_INSTRUCTIONS) {
-      throw new OptionError(option, describeSeccomp(policy), `a policy whose filter fits the kernel's ${MAX_BPF_INSTRUCTIONS}-instruction limit (this one compiles to ${instructions}); use fewer argument comparisons`)
+      throw new OptionError(option, describePolicy(policy), `a policy whose filter fits the kernel's ${MAX_BPF_INSTRUCTIONS}-instruction limit (this one compiles to ${instructions}); use fewer argument comparisons`)
     }
     cache.set(key, program)
   }
@@ -60,7 +60,7 @@ function hostArch(native: SeccompArch | null): SeccompArch {
 }
 
 /** One line for logs, e.g. `seccomp strict (122 allowed, others EPERM) +deny socket(a0==0x10)→EACCES`. */
-export function describeSeccomp(policy: SeccompPolicy | false): string {
+export function describePolicy(policy: SeccompPolicy | false): string {
   if (policy === false) return 'seccomp off'
   const base =
     policy.base === 'strict'
@@ -75,8 +75,10 @@ export function describeSeccomp(policy: SeccompPolicy | false): string {
   return parts.join(' ')
 }
 
-function args(list: PolicyArgComparison[]): string {
+/** Argument comparisons as `(a0&mask==value,a1!=value)`; values print as given (hex strings, or bigints of the presets in hex). */
+export function args(list: ReadonlyArray<{ index: number; op: string; value: string | bigint; mask?: string | bigint }>): string {
   if (list.length === 0) return ''
   const ops: Record<string, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' }
-  return `(${list.map((c) => (c.op === 'masked_eq' ? `a${c.index}&${c.mask}==${c.value}` : `a${c.index}${ops[c.op]}${c.value}`)).join(',')})`
+  const hex = (v: string | bigint | undefined) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)
+  return `(${list.map((c) => (c.op === 'masked_eq' ? `a${c.index}&${hex(c.mask)}==${hex(c.value)}` : `a${c.index}${ops[c.op]}${hex(c.value)}`)).join(',')})`
 }

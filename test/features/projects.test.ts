@@ -4,16 +4,15 @@
  * `plugins: [nsjail()]` + `test: { pool: 'nsjail' }` loaded by path. Which runs were sandboxed is
  * read from inside the tests (hostname, pid namespace).
  */
-import { spawn } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { expect, test } from 'vitest'
 import { nsjailPool } from 'vitest-pool-nsjail'
 import { FIXTURES, factsByName, runFixture } from '../helpers/run-fixture.js'
+import { runCli } from '../helpers/cli.js'
 
 const ROOT = path.join(FIXTURES, 'projects')
-const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
 
 const sandboxed = (fact: Record<string, unknown>) => fact.hostname === 'nsjail' && (fact.pid as number) < 10
 const onHost = (fact: Record<string, unknown>) => fact.hostname === os.hostname() && (fact.pid as number) >= 10
@@ -29,14 +28,7 @@ test('test.projects: one project on nsjail, one on forks, in the same run', asyn
 })
 
 test('the real CLI with --pool=nsjail and a config that only adds the plugin', async () => {
-  const argv = [VITEST, 'run', '--root', ROOT, '--config', path.join(ROOT, 'plugin-only.config.ts'), '--pool=nsjail', '--reporter=verbose']
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(process.execPath, argv, { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (d) => (output += d))
-    child.stderr.on('data', (d) => (output += d))
-    child.on('exit', (code) => resolve({ code, output }))
-  })
+  const { code, output } = await runCli(ROOT, ['run', '--root', ROOT, '--config', path.join(ROOT, 'plugin-only.config.ts'), '--pool=nsjail', '--reporter=verbose'])
   expect(code, output).toBe(0)
   const line = output.split('\n').find((l) => l.startsWith('FACT '))
   expect(line, output).toBeDefined()

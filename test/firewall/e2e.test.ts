@@ -32,7 +32,9 @@ beforeAll(() => {
   // missing mount and the firewall keep it from the sandbox.
   canaryDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'nsjail-canary-')))
   writeDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'nsjail-canary-write-')))
-  for (const dir of [canaryDir, writeDir]) fs.chmodSync(dir, 0o755)
+  fs.chmodSync(canaryDir, 0o755)
+  // The sandbox user (as root: nobody) must be able to write the writable mount, or the run stops up front.
+  fs.chmodSync(writeDir, 0o777)
   canary = path.join(canaryDir, 'canary.txt')
   fs.writeFileSync(canary, SECRET, { mode: 0o644 })
   fs.writeFileSync(path.join(canaryDir, 'canary.js'), `export default ${JSON.stringify(SECRET)}\n`, { mode: 0o644 })

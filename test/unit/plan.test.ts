@@ -11,7 +11,7 @@ function input(overrides: Partial<PlanInput> = {}): PlanInput {
   return {
     policy,
     identity: { uid: 1000, gid: 1000, user: 'sandbox', home: '/home/sandbox', setuid: false },
-    host: { system: [{ path: '/usr', symlink: null }, { path: '/lib', symlink: 'usr/lib' }], etc: ['/etc/ssl/certs'] },
+    host: { system: [{ path: '/usr', symlink: null }, { path: '/lib', symlink: 'usr/lib' }], etc: ['/etc/ssl/certs'], resolvConf: 'nameserver 10.0.0.53\n' },
     root: '/tmp/work/p',
     needs: ['/tmp/work/p/node_modules', '/tmp/work/node_modules', '/opt/node/bin/node'],
     command: ['/opt/node/bin/node', '/tmp/work/node_modules/vitest/dist/workers/forks.js'],
@@ -54,12 +54,47 @@ describe('planLaunch', () => {
     expect(files['/etc/hosts']).toContain('127.0.0.1\tlocalhost nsjail')
     expect(files['/etc/resolv.conf']).toBe('')
   })
+
+  test("the host's resolver configuration comes with the host network only", () => {
+    const resolv = (network: 'host' | 'loopback') =>
+      planLaunch(input({ policy: { ...policy, network } })).ops.find((op) => op.op === 'file' && op.dest === '/etc/resolv.conf')
+    expect(resolv('host')).toMatchObject({ data: 'nameserver 10.0.0.53\n' })
+    expect(resolv('loopback')).toMatchObject({ data: '' })
+  })
+
+  test('files the environment makes Node load are mounted read-only: NODE_OPTIONS preloads, the extra CA file', () => {
+    const plan = planLaunch(input({
+      workerEnv: { NODE_OPTIONS: '--max-old-space-size=300 --require /opt/hooks/trace.cjs --import=./local.mjs -r dotenv/config', NODE_EXTRA_CA_CERTS: '/etc/corp/ca.pem' },
+    }))
+    expect(plan.env.NODE_OPTIONS).toBe('--max-old-space-size=300 --require /opt/hooks/trace.cjs --import=./local.mjs -r dotenv/config')
+    expect(plan.ops).toContainEqual({ op: 'ro-bind', src: '/opt/hooks/trace.cjs', dest: '/opt/hooks/trace.cjs' })
+    expect(plan.ops).toContainEqual({ op: 'ro-bind', src: '/etc/corp/ca.pem', dest: '/etc/corp/ca.pem' })
+    // ./local.mjs resolves against the sandbox's working directory, the project: mounted already.
+    expect(plan.access.readable).not.toContain('/tmp/work/p/local.mjs')
+    expect(plan.access.readable).toEqual(expect.arrayContaining(['/opt/hooks/trace.cjs', '/etc/corp/ca.pem']))
+  })
+
+  test('git trusts the project\'s repository through command-line configuration, after entries already there', () => {
+    expect(planLaunch(input({ gitRepositories: ['/tmp/work/p'] })).env).toMatchObject({
+      GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '/tmp/work/p',
+    })
+    const passed = planLaunch(input({
+      gitRepositories: ['/tmp/work/p'],
+      policy: { ...policy, env: { allow: ['GIT_CONFIG_*'], set: {} } },
+      workerEnv: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.pager', GIT_CONFIG_VALUE_0: 'cat' },
+    })).env
+    expect(passed).toMatchObject({ GIT_CONFIG_COUNT: '2', GIT_CONFIG_KEY_0: 'core.pager', GIT_CONFIG_KEY_1: 'safe.directory', GIT_CONFIG_VALUE_1: '/tmp/work/p' })
+    // Not passed: our entry is number 0, with no gap git would refuse.
+    expect(planLaunch(input({ gitRepositories: ['/r'], workerEnv: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'a.b' } })).env)
+      .toMatchObject({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '/r' })
+    expect(planLaunch(input()).env.GIT_CONFIG_COUNT).toBeUndefined()
+  })
 })
 
 describe('sandboxEnv', () => {
   test('an allowlist: secrets stay out, locale and Vitest variables pass, config and policy values win', () => {
     const env = sandboxEnv({
-      workerEnv: { PATH: '/bin', GITHUB_TOKEN: 'x', NPM_TOKEN: 'y', LC_ALL: 'C', VITEST_POOL_TIMEOUT: '1', HOME: '/root', MY_FLAG: 'on' },
+      workerEnv: { PATH: '/bin', GITHUB_TOKEN: 'x', NPM_TOKEN: 'y', LC_ALL: 'C', VITEST_POOL_TIMEOUT: '1', HOME: '/root', MY_FLAG: 'on', NODE_OPTIONS: '--enable-source-maps', DEBUG: 'app:*', COLUMNS: '120' },
       configEnv: { FROM_CONFIG: '1' },
       allow: ['MY_*'],
       set: { EXTRA: 'e' },
@@ -68,6 +103,7 @@ describe('sandboxEnv', () => {
     })
     expect(env).toEqual({
       PATH: '/bin', LC_ALL: 'C', VITEST_POOL_TIMEOUT: '1', MY_FLAG: 'on', FROM_CONFIG: '1', EXTRA: 'e',
+      NODE_OPTIONS: '--enable-source-maps', DEBUG: 'app:*', COLUMNS: '120',
       HOME: '/home/sandbox', USER: 'sandbox', LOGNAME: 'sandbox', SHELL: '/bin/sh', TMPDIR: '/tmp',
     })
   })

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { validateOptions } from '../../src/policy/validate.js'
-import { createPolicyResolver } from '../../src/policy/resolve.js'
+import { createPolicyResolver, resolveUser } from '../../src/policy/resolve.js'
 import { OptionsError } from '../../src/policy/errors.js'
 
 const root = '/proj'
@@ -20,6 +20,10 @@ describe('validateOptions', () => {
     [{ rules: [{ network: 'host' }] }, 'option `rules[0].files` is undefined; expected a glob or a non-empty array of globs'],
     [{ rules: [{ files: 'a/**', network: 'wifi' }] }, 'option `rules[0].network` is "wifi"'],
     [{ rules: [{ files: 'a/**', bwrap: '/x' }] }, 'option `rules[0].bwrap` is "/x"; expected one of the known options'],
+    [{ user: 'root' }, 'option `user` is "root"; expected \'owner\' (the project\'s owner, nobody when that is root), \'nobody\', or { uid, gid }'],
+    [{ user: { uid: 0, gid: 1000 } }, 'option `user.uid` is 0; expected a uid from 1 to 4294967294: the worker never runs as root (0)'],
+    [{ user: { uid: 1000, gid: 1000, name: 'x' } }, 'option `user.name` is "x"; expected one of the known options'],
+    [{ rules: [{ files: 'a/**', user: 'nobody' }] }, 'option `rules[0].user` is "nobody"; expected one of the known options'],
   ])('%j is refused with its option, value and what is expected', (options, message) => {
     expect(() => validateOptions(options)).toThrow(OptionsError)
     expect(() => validateOptions(options)).toThrow(message)
@@ -42,7 +46,7 @@ describe('validateOptions', () => {
   })
 
   test('valid options pass through', () => {
-    const options = { network: 'host', fs: { tmpSize: '1G' }, rules: [{ files: ['x/**'], hostname: 'x' }] }
+    const options = { network: 'host', fs: { tmpSize: '1G' }, user: { uid: 1001, gid: 1001 }, rules: [{ files: ['x/**'], hostname: 'x' }] }
     expect(validateOptions(options)).toBe(options)
     expect(validateOptions(undefined)).toEqual({})
   })
@@ -83,8 +87,22 @@ describe('createPolicyResolver', () => {
     expect(resolver.keyForFile('/proj/test/integration/slow/b.test.ts')).toBe(resolver.keyForFile('/proj/test/integration/slow/c.test.ts'))
   })
 
+  test('relative fs paths resolve against the project root, above it too', () => {
+    const policy = createPolicyResolver(validateOptions({ fs: { readonly: ['../shared', 'data'], writable: ['out'] } }), '/repo/packages/a').forFile('/repo/packages/a/t.test.ts')
+    expect(policy.fs).toMatchObject({ readonly: ['/repo/packages/shared', '/repo/packages/a/data'], writable: ['/repo/packages/a/out'] })
+  })
+
   test('globs are relative to the project root', () => {
     expect(resolver.forFile('/proj/src/x.e2e.ts').fs.writable).toEqual(['/var/cache/x'])
     expect(resolver.forFile('/elsewhere/test/integration/a.test.ts').network).toBe('loopback')
+  })
+})
+
+describe('resolveUser (who the worker is when Vitest is root)', () => {
+  test("'owner' (the default) is the project's owner, or nobody when root owns it; never 0", () => {
+    expect(resolveUser(undefined, { uid: 1000, gid: 100 })).toEqual({ uid: 1000, gid: 100 })
+    expect(resolveUser('owner', { uid: 0, gid: 0 })).toEqual({ uid: 65534, gid: 65534 })
+    expect(resolveUser('nobody', { uid: 1000, gid: 100 })).toEqual({ uid: 65534, gid: 65534 })
+    expect(resolveUser({ uid: 1001, gid: 1002 }, { uid: 0, gid: 0 })).toEqual({ uid: 1001, gid: 1002 })
   })
 })
