@@ -72,6 +72,11 @@ export interface HostFs {
   write(base: Dir, rel: string, data: Buffer, options?: { mkdirs?: boolean }): void
   /** mkdir -p beneath the base. */
   mkdirs(base: Dir, rel: string): void
+  /**
+   * What is at `rel`, looked at without following it: a dry run of the operations above (a parent
+   * that is a symlink throws ELOOP as they would; a missing parent is `missing`: they create it).
+   */
+  kind(base: Dir, rel: string): 'missing' | 'file' | 'directory' | 'symlink' | 'other'
   /** Removes a non-directory entry (a symlink itself, never its target); false if it was not there. */
   unlink(base: Dir, rel: string): boolean
   /**
@@ -181,9 +186,19 @@ export function hostFs(options: { openat2?: boolean } = {}): HostFs {
   function openFile(base: Dir, rel: string, flags: number, mode: number, create: boolean): number {
     return inParent(base, rel, create, (dirfd, name) => {
       const fd = libc.openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)
+      // O_EXCL on a symlink says EEXIST: say what it is.
+      if (fd === -EEXIST && kindAt(dirfd, name) === 'symlink') fail(rel, -ELOOP, 'creating the file')
       if (fd < 0) fail(rel, fd, 'opening the file')
       return fd
     })
+  }
+
+  function kindAt(dirfd: number, name: string): ReturnType<HostFs['kind']> {
+    const fd = libc.openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0)
+    if (fd === -ENOENT) return 'missing'
+    if (fd < 0) fail(name, fd, 'looking at the file')
+    const stat = withFd(fd, (f) => fs.fstatSync(f))
+    return stat.isFile() ? 'file' : stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'symlink' : 'other'
   }
 
   /** fstat of what was opened: a regular file (not a FIFO, device or directory), size within limit. */
@@ -271,6 +286,14 @@ export function hostFs(options: { openat2?: boolean } = {}): HostFs {
     },
     mkdirs(base, rel) {
       fs.closeSync(openDir(base, segments(rel), rel, true))
+    },
+    kind(base, rel) {
+      try {
+        return inParent(base, rel, false, kindAt)
+      } catch (error) {
+        if (error instanceof HostFsError && error.code === 'ENOENT') return 'missing'
+        throw error
+      }
     },
     unlink(base, rel) {
       return inParent(base, rel, false, (dirfd, name) => {

@@ -42,8 +42,12 @@ export interface PlanInput {
   workerEnv: Record<string, string | undefined>
   configEnv: Record<string, string>
   seccomp: Buffer | null
-  /** Host paths the worker itself must write whatever the policy says (Vitest 5's coverage files folder). */
-  writableNeeds?: string[]
+  /**
+   * Host folders mounted read-write at another place (Vitest 5's coverage files folder: a private one
+   * per sandbox at the real one's path). Not in `access`: the host path behind `dest` is not the one the
+   * sandbox sees, and the pool reads `src` itself.
+   */
+  privateMounts?: Array<{ src: string; dest: string }>
 }
 
 export interface LaunchPlan {
@@ -114,7 +118,9 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       : { op: 'ro-bind', src: entry.path, dest: entry.path },
   )
   const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname)).map(([dest, data]) => ({ op: 'file', dest, data }))
-  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly], [...policy.fs.writable, ...(input.writableNeeds ?? [])])
+  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly], policy.fs.writable)
+  // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
+  const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
   const ops: SetupOp[] = [
     ...system,
     { op: 'dir', dest: '/etc', perms: '0755' },
@@ -126,6 +132,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
       { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize, perms: '1777' },
       ...binds,
+      ...privateBinds,
     ], ['/', '/etc', '/proc', '/dev', ...host.system.map((e) => e.path)]),
     // Everything else of the root (the tmpfs bwrap builds it on) becomes read-only last.
     { op: 'remount-ro', dest: '/' },

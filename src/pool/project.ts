@@ -13,12 +13,16 @@ import { compileSeccomp, validateSeccompOption } from '../seccomp/index.js'
 import { nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
 import type { HostLayout } from '../isolate/plan.js'
 import type { Identity } from '../isolate/etc.js'
+import { vitestFileMatcher, type VitestFileMatcher } from '../channel/file-targets.js'
+import { projectVitestFiles } from '../channel/sandbox-host-io.js'
 
 export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
   needs: string[]
   /** The node binary, by its real path (it is mounted there). */
   node: string
+  /** What of Vitest's a file is (a test, setup or config file), for the snapshot write rules. */
+  vitestFile: VitestFileMatcher
 }
 
 /** This package's own files (the worker-side snapshot environment lives in dist/worker). */
@@ -111,5 +115,5 @@ export function prepareProject(project: TestProject, preflight: Preflight, distP
     ...execArgvFiles(execArgv).flatMap(withRealpath),
     node,
   ]
-  return { ...preflight, needs, node }
+  return { ...preflight, needs, node, vitestFile: vitestFileMatcher(projectVitestFiles(project)) }
 }

@@ -3,21 +3,18 @@
  * watched (limits, unexpected exits), and torn down with everything it started.
  */
 import type { ChildProcess } from 'node:child_process'
-import path from 'node:path'
-import { chownSync, mkdirSync } from 'node:fs'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
 import { isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
-import { handleFsRequest, isFsRequest } from './fs-bridge.js'
-import { snapshotWriteRefusal } from './snapshot-writes.js'
+import { isFsRequest } from '../channel/write-bridge.js'
+import { SandboxHostIo } from '../channel/sandbox-host-io.js'
 import type { PoolShared } from './shared.js'
 import type { ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
-import type { Identity } from '../isolate/etc.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
@@ -55,17 +52,25 @@ export class Sandbox {
   /** Where a `stop` came from: Vitest (its `stopped` is Vitest's too) or our own shutdown (ours). */
   private stop: 'none' | 'vitest' | 'ours' | 'answered' = 'none'
 
-  /** Absolute paths of the test files this sandbox runs (inline snapshots rewrite them). */
-  private readonly testFiles: ReadonlySet<string>
+  /** What the host reads and writes for this sandbox (snapshots, coverage files, …): src/channel. */
+  private io?: SandboxHostIo
 
   constructor(private readonly init: SandboxInit) {
     this.key = init.key
-    this.testFiles = new Set(init.files.map((file) => path.resolve(init.project.root, file)))
   }
 
   async start(startRequest: StartRequest): Promise<void> {
     const { policy, project, options, shared } = this.init
     this.resources = await shared.resources(policy, this.init.files)
+    const io = new SandboxHostIo({
+      project: options.project,
+      root: project.root,
+      files: this.init.files,
+      identity: project.identity,
+      workerConfig: startRequest.context.config,
+      vitestFile: project.vitestFile,
+    })
+    this.io = io
     const plan = planLaunch({
       policy,
       identity: project.identity,
@@ -76,9 +81,9 @@ export class Sandbox {
       workerEnv: options.env,
       configEnv: shared.configEnv(options.project),
       seccomp: this.resources.seccomp,
-      writableNeeds: coverageFilesDirectory(startRequest, project.identity),
+      privateMounts: io.mounts,
     })
-    this.resources.attach(plan)
+    this.resources.attach(plan, io.attach(plan.access.writable))
     const child = launch(plan, {
       bwrap: project.bwrap.path,
       features: project.bwrap.features,
@@ -156,11 +161,7 @@ export class Sandbox {
   private fromWorker(message: unknown): void {
     // Set before launch, so before any message: every message passes it.
     const firewall = this.resources!.firewall!
-    if (isFsRequest(message)) {
-      const context = { mode: this.init.options.project.config.snapshotOptions.updateSnapshot, testFiles: this.testFiles, checkWrite: firewall.checkWrite }
-      handleFsRequest(message, (target, action) => snapshotWriteRefusal(target, action, context), (reply) => this.toWorker(reply))
-      return
-    }
+    if (isFsRequest(message)) return this.toWorker(this.io!.handleFsRequest(message))
     const verdict = firewall.inspect(message)
     if (!verdict.pass) {
       // A refused call is answered with its rejection, which fails the test with the reason; a
@@ -178,7 +179,7 @@ export class Sandbox {
       }
       if (message.type === 'stopped') this.stop = 'answered'
     }
-    this.init.onMessage(message)
+    this.init.onMessage(verdict.message ?? message)
   }
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
@@ -189,6 +190,7 @@ export class Sandbox {
       ? `wall-time limit ${formatDuration(this.init.policy.limits.wallTimeMs!)} reached: timed out, killed with its whole pid namespace`
       : await this.resources?.killReason()
     await this.resources?.release()
+    this.io?.close()
     // Vitest waits up to a minute for the answer to its `stop`: a sandbox that died gives it now.
     if (this.stop === 'vitest') this.init.onMessage(response('stopped'))
     if (this.ending) return this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
@@ -207,20 +209,4 @@ export class Sandbox {
   private rejectAll(error: Error): void {
     for (const waiter of this.waiters.splice(0)) waiter.reject(error)
   }
-}
-
-/**
- * Vitest 5 workers write their own coverage: JSON files in `coverage.coverageFilesDirectory`
- * (`<reportsDirectory>/.tmp`, `.tmp-<index>-<count>` when sharded), a folder the main process creates
- * before any worker starts and reads a file from after each test file (the firewall checks the path
- * onAfterSuiteRun names). Vitest 4.1 sends coverage over the channel: no such folder in its config.
- * As root the worker is another user (the project's owner, or nobody), who must be able to write there.
- */
-function coverageFilesDirectory(start: StartRequest, identity: Identity): string[] {
-  const coverage = (start.context.config as { coverage?: { enabled?: boolean; coverageFilesDirectory?: unknown } }).coverage
-  if (!coverage?.enabled || typeof coverage.coverageFilesDirectory !== 'string') return []
-  const dir = coverage.coverageFilesDirectory
-  mkdirSync(dir, { recursive: true })
-  if (identity.setuid) chownSync(dir, identity.uid, identity.gid)
-  return [dir]
 }

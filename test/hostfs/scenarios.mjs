@@ -25,7 +25,7 @@ export function runScenarios(hostfs, scratch, outside) {
   const attempt = (name, op) => {
     try {
       const value = op()
-      results[name] = Buffer.isBuffer(value) ? `ok:${value.toString()}` : 'ok'
+      results[name] = Buffer.isBuffer(value) || typeof value === 'string' ? `ok:${value.toString()}` : 'ok'
     } catch (error) {
       results[name] = error.code ?? error.message
     }
@@ -54,6 +54,10 @@ export function runScenarios(hostfs, scratch, outside) {
   attempt('mkdirs through a directory symlink', () => hostfs.mkdirs(base, 'dirlink/made'))
   attempt('unlink a symlink (not its target)', () => hostfs.unlink(base, 'filelink'))
   attempt('unlink through a directory symlink', () => hostfs.unlink(base, 'dirlink/secret.txt'))
+  attempt('kind of a dangling symlink', () => hostfs.kind(base, 'dangling'))
+  attempt('kind of a regular file', () => hostfs.kind(base, 'dir/file.txt'))
+  attempt('kind of a missing file in a missing folder', () => hostfs.kind(base, 'none/none.txt'))
+  attempt('kind through a directory symlink', () => hostfs.kind(base, 'dirlink/secret.txt'))
   attempt('make a directory over a symlink', () => hostfs.makeDir(base, 'dirlink').close())
   attempt('open-or-make a directory that is a symlink', () => hostfs.openOrMakeDir(base, 'dirlink').close())
   base.close()
@@ -75,7 +79,7 @@ export const EXPECTED = {
   'read an absolute path': 'BADPATH',
   'create a new file': 'ok',
   'create an existing file': 'EEXIST',
-  'create over a dangling symlink': 'EEXIST',
+  'create over a dangling symlink': 'ELOOP',
   'create through a directory symlink': 'ELOOP',
   'create with mkdirs through a directory symlink': 'ELOOP',
   'create with mkdirs': 'ok',
@@ -88,6 +92,10 @@ export const EXPECTED = {
   'mkdirs through a directory symlink': 'ELOOP',
   'unlink a symlink (not its target)': 'ok',
   'unlink through a directory symlink': 'ELOOP',
+  'kind of a dangling symlink': 'ok:symlink',
+  'kind of a regular file': 'ok:file',
+  'kind of a missing file in a missing folder': 'ok:missing',
+  'kind through a directory symlink': 'ELOOP',
   'make a directory over a symlink': 'EEXIST',
   'open-or-make a directory that is a symlink': 'ELOOP',
   'replaced content': 'replaced',
