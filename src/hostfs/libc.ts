@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module'
 import os from 'node:os'
+import { loadFirst, once } from '../native/load.js'
 
 /** Each call returns what the kernel would: a non-negative result, or `-errno`. */
 export interface Libc {
@@ -25,34 +26,17 @@ const LIBC_NAMES = ['libc.so.6', 'libc.musl-x86_64.so.1', 'libc.musl-aarch64.so.
 
 type Fn = (...args: unknown[]) => number
 
-let loaded: Libc | Error | undefined
+const libc = once(openLibc, (error) => new Error(`vitest-pool-nsjail: the host-side file operations need libc through koffi, which failed: ${(error as Error).message}`))
 
 export function loadLibc(): Libc {
-  if (loaded === undefined) {
-    try {
-      loaded = openLibc()
-    } catch (error) {
-      loaded = new Error(`vitest-pool-nsjail: the host-side file operations need libc through koffi, which failed: ${(error as Error).message}`)
-    }
-  }
-  if (loaded instanceof Error) throw loaded
-  return loaded
+  return libc.get()
 }
 
 function openLibc(): Libc {
   const require = createRequire(import.meta.url)
   const koffi = require('koffi') as typeof import('koffi')
-  let lib: ReturnType<typeof koffi.load> | undefined
-  const failures: string[] = []
-  for (const name of LIBC_NAMES) {
-    try {
-      lib = koffi.load(name)
-      break
-    } catch (error) {
-      failures.push((error as Error).message)
-    }
-  }
-  if (!lib) throw new Error(`no C library could be loaded (${failures[0] ?? 'not found'})`)
+  const lib = loadFirst(koffi, LIBC_NAMES)
+  if (typeof lib === 'string') throw new Error(`no C library could be loaded (${lib})`)
   const openat = lib.func('int openat(int dirfd, const char *path, int flags, ...)') as Fn
   const syscall = lib.func('long syscall(long number, ...)') as Fn
   const mkdirat = lib.func('int mkdirat(int dirfd, const char *path, uint32_t mode)') as Fn
