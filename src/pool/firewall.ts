@@ -40,8 +40,9 @@
  * Not covered here (see the notes in the report / docs): files the worker reads itself (mounts do
  * that), the tmp and fs-module-cache directories the main process writes transformed code to
  * (shared by all test files of a run), paths in error stacks the main process source-maps, and the
- * check-then-read race on paths under writable roots (the sandbox could swap a checked file for a
- * symlink before Vite reads it; those paths are never cached, but the race remains).
+ * check-then-read race on modules under writable roots (the sandbox could swap a checked file for a
+ * symlink before Vite reads it; those paths are never cached, but the race remains; the files the
+ * pool reads itself, `host` above, have no such race).
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'

@@ -87,7 +87,7 @@ for (const update of ['new', 'all'] as const) {
     const sources: Record<string, string> = {}
     beforeAll(async () => {
       for (const file of ['src/helper.ts', 'test/persistence.test.ts']) sources[file] = fx.read(file)
-      r = await run(update, ['test/links.test.ts', 'test/persistence.test.ts', 'test/calm.test.ts'])
+      r = await run(update, ['test/links.test.ts', 'test/persistence.test.ts', 'test/benchmark.test.ts', 'test/calm.test.ts'])
     })
 
     test('class 1: symlinks in the project and in node_modules, then `..`: every write refused, the canary untouched', () => {
@@ -128,6 +128,18 @@ for (const update of ['new', 'all'] as const) {
       expect(fx.read('test/persistence.test.ts')).toBe(sources['test/persistence.test.ts'])
       expect(errorOf(r, 'test/persistence.test.ts > forged .snap file carrying code')).toMatch(/not the snapshot file of this sandbox|Vitest's own format/)
       expect(fx.exists('test/__snapshots__/persistence.test.ts.snap')).toBe(false)
+    })
+
+    test('benchmark results (Vitest 5 RPC, answered by the pool): the same rules, never through a symlink', () => {
+      const key = (name: string) => `test/benchmark.test.ts > ${name}`
+      expect(r.tests[key('a benchmark result is written and read back')], JSON.stringify(r.errors)).toBe('passed')
+      expect(fx.read('bench/baseline.json')).toBe('{\n  "latency": {\n    "mean": 1\n  }\n}\n')
+      expect(errorOf(r, key('a benchmark result written as .npmrc'))).toMatch(/refused writeBenchmarkResult\("bench\/\.npmrc"\): `\.npmrc` is a dot-file/)
+      expect(errorOf(r, key('a benchmark result written as package.json'))).toContain('`package.json` is a package manifest or lockfile')
+      expect(errorOf(r, key('a benchmark result written through a symlink'))).toContain('a path component is a symbolic link')
+      expect(errorOf(r, key('a benchmark result read through a symlink'))).toContain('a path component is a symbolic link')
+      expect(fx.exists('bench/.npmrc') || fx.exists('bench/package.json')).toBe(false)
+      expectCanaryUntouched(r)
     })
 
     test('the run goes on: a legitimate file snapshot next to the attacks is written', () => {
