@@ -64,10 +64,10 @@ export interface HostFs {
   create(base: Dir, rel: string, data: Buffer, options?: { mkdirs?: boolean }): void
   /**
    * Rewrites an existing regular file that has no other hard link with `next`, or with what `next`
-   * returns for its current content (at most `limit` bytes; null: leave it). Read, check and write
-   * happen on one fd. Returns whether it wrote.
+   * returns for its current content (at most `limit` bytes; it may throw to leave the file as it is).
+   * Read, check and write happen on one fd.
    */
-  replace(base: Dir, rel: string, next: Buffer | ((current: Buffer) => Buffer | null), limit?: number): boolean
+  replace(base: Dir, rel: string, next: Buffer | ((current: Buffer) => Buffer), limit?: number): void
   /** A new file, or else the existing regular file (one hard link) rewritten; never through a symlink. */
   write(base: Dir, rel: string, data: Buffer, options?: { mkdirs?: boolean }): void
   /** mkdir -p beneath the base. */
@@ -77,8 +77,8 @@ export interface HostFs {
    * that is a symlink throws ELOOP as they would; a missing parent is `missing`: they create it).
    */
   kind(base: Dir, rel: string): 'missing' | 'file' | 'directory' | 'symlink' | 'other'
-  /** Removes a non-directory entry (a symlink itself, never its target); false if it was not there. */
-  unlink(base: Dir, rel: string): boolean
+  /** Removes a non-directory entry (a symlink itself, never its target), if it is there. */
+  unlink(base: Dir, rel: string): void
   /**
    * A new directory `name` directly in `base` (it must not exist yet), mode 0700, opened without
    * following symlinks and then given to `owner` with fchown on that fd.
@@ -267,13 +267,11 @@ export function hostFs(options: { openat2?: boolean } = {}): HostFs {
       withFd(openFile(base, rel, O_WRONLY | O_CREAT | O_EXCL, 0o644, options.mkdirs ?? false), (fd) => writeAll(fd, data))
     },
     replace(base, rel, next, limit = Number.MAX_SAFE_INTEGER) {
-      return withFd(openFile(base, rel, O_RDWR | O_NONBLOCK | O_NOCTTY, 0, false), (fd) => {
+      withFd(openFile(base, rel, O_RDWR | O_NONBLOCK | O_NOCTTY, 0, false), (fd) => {
         checkRegular(fd, rel, typeof next === 'function' ? limit : Number.MAX_SAFE_INTEGER, true)
         const data = typeof next === 'function' ? next(readAll(fd, rel, limit)) : next
-        if (data === null) return false
         fs.ftruncateSync(fd, 0)
         writeAll(fd, data)
-        return true
       })
     },
     write(base, rel, data, options) {
@@ -296,11 +294,9 @@ export function hostFs(options: { openat2?: boolean } = {}): HostFs {
       }
     },
     unlink(base, rel) {
-      return inParent(base, rel, false, (dirfd, name) => {
+      inParent(base, rel, false, (dirfd, name) => {
         const rc = libc.unlinkat(dirfd, name, 0)
-        if (rc === -ENOENT) return false
-        if (rc < 0) fail(rel, rc, 'removing the file')
-        return true
+        if (rc < 0 && rc !== -ENOENT) fail(rel, rc, 'removing the file')
       })
     },
     makeDir(base, name, owner) {
