@@ -48,10 +48,14 @@ export interface PlanInput {
   workerEnv: Record<string, string | undefined>
   configEnv: Record<string, string>
   seccomp: Buffer | null
-  /** Host paths the worker itself must write whatever the policy says (Vitest 5's coverage files folder). */
-  writableNeeds?: string[]
   /** Git repositories of the project, trusted by git inside although another user owns them. */
   gitRepositories?: string[]
+  /**
+   * Host folders mounted read-write at another place (Vitest 5's coverage files folder: a private one
+   * per sandbox at the real one's path). Not in `access`: the host path behind `dest` is not the one the
+   * sandbox sees, and the pool reads `src` itself.
+   */
+  privateMounts?: Array<{ src: string; dest: string }>
 }
 
 export interface LaunchPlan {
@@ -134,7 +138,9 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   // What the environment makes Node load at start (NODE_OPTIONS preloads, the extra CA file) must be
   // there: the preflight checked these exist (src/pool/env-files.ts).
   const loaded = envFiles(env, root).map((f) => f.file)
-  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly, ...loaded], [...policy.fs.writable, ...(input.writableNeeds ?? [])])
+  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly, ...loaded], policy.fs.writable)
+  // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
+  const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
   const ops: SetupOp[] = [
     ...system,
     { op: 'dir', dest: '/etc', perms: '0755' },
@@ -146,6 +152,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
       { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize, perms: '1777' },
       ...binds,
+      ...privateBinds,
     ], ['/', '/etc', '/proc', '/dev', ...host.system.map((e) => e.path)]),
     // Everything else of the root (the tmpfs bwrap builds it on) becomes read-only last.
     { op: 'remount-ro', dest: '/' },

@@ -10,9 +10,10 @@
  * The rule is one sentence: the main process may touch a path on the worker's behalf only when the
  * sandbox could read it itself (`readable` ∪ `writable`, the same set its mounts expose), compared on
  * real paths (symlinks resolved on the host; for a path that does not exist yet, its nearest existing
- * parent). Writes the main process does for the worker (5.x benchmark results) and the pool's
- * snapshot bridge go through `checkWrite`: inside the project root or a writable path, never into
- * node_modules or .git.
+ * parent). Where the main process would read or write a file the sandbox can change (5.x benchmark
+ * results, 5.x coverage files, attachments in a writable folder), a check would race with the
+ * sandbox swapping in a symlink: those calls are done by the pool instead, beneath a directory fd
+ * (`host`, src/channel/host-calls.ts), and answered, or forwarded naming the pool's copy.
  *
  * Which methods exist and how each is policed: ./rpc-methods.ts. How module ids name files, as Vite
  * (the main process) reads them:
@@ -40,14 +41,16 @@
  * Not covered here (see the notes in the report / docs): files the worker reads itself (mounts do
  * that), the tmp and fs-module-cache directories the main process writes transformed code to
  * (shared by all test files of a run), paths in error stacks the main process source-maps, and the
- * check-then-read race on paths under writable roots (the sandbox could swap a checked file for a
- * symlink before Vite reads it; those paths are never cached, but the race remains).
+ * check-then-read race on modules under writable roots (the sandbox could swap a checked file for a
+ * symlink before Vite reads it; those paths are never cached, but the race remains; the files the
+ * pool reads itself, `host` above, have no such race).
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { methodRule, type Check } from './rpc-methods.js'
 import { advisedPath } from '../isolate/package-root.js'
+import type { HostCalls } from '../channel/host-calls.js'
 
 export interface FirewallAccess {
   /** The project root (Vite's `root`): root-relative module ids and benchmark paths resolve here. */
@@ -68,16 +71,19 @@ export interface FirewallOptions {
   tmpCopies?: boolean
   /** Test files of this sandbox (relative to the root), named in refusals: "a rule for …". */
   files?: string[]
+  /** The pool's race-free file operations for the calls that need them; without, those are refused. */
+  host?: HostCalls
 }
 
 export type Verdict =
-  | { pass: true }
+  /** Forward the message, or `message` instead: the same call naming the pool's copy of a file. */
+  | { pass: true; message?: unknown }
   | {
       pass: false
       /**
        * What to send to the worker instead of forwarding the message: a birpc answer that rejects
-       * the call (or, for a `quiet` verdict, resolves it harmlessly). `undefined` when the message
-       * expects no answer (an event, or a malformed message): just drop it.
+       * the call (or, for a `quiet` verdict, resolves it harmlessly, or with the pool's own answer).
+       * `undefined` when the message expects no answer (an event, or a malformed message): just drop it.
        */
       reply: unknown
       /** The refusal, as the worker sees it: for logs. */
@@ -91,8 +97,6 @@ export interface Firewall {
   inspect(message: unknown): Verdict
   /** A message from Vitest, before the worker sees it: answers to resolve/fetch/fetchWarmModules. */
   inspectReply(message: unknown): Verdict
-  /** Why the pool must not write `target` for this sandbox (relative: to the root), or null. */
-  checkWrite(target: string, action?: string): string | null
   /** Whether the sandbox may read `target` (absolute), i.e. the main process may read it for it. */
   canRead(target: string): boolean
   /**
@@ -105,7 +109,6 @@ export interface Firewall {
 
 const PASS: Verdict = Object.freeze({ pass: true })
 const PREFIX = 'vitest-pool-nsjail: the sandbox refused'
-const FORBIDDEN_WRITE_SEGMENTS = ['node_modules', '.git']
 const CACHE_LIMIT = 50_000
 const PENDING_LIMIT = 100_000
 /** Methods whose answers `inspectReply` looks at. */
@@ -357,7 +360,8 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
 
   // --- the method checks ---------------------------------------------------------------------
 
-  function checkCall(method: string, check: Check, args: unknown[]): void {
+  /** Throws a Refusal; returns the arguments to forward instead, or what the pool answers itself. */
+  function checkCall(method: string, check: Check, args: unknown[]): void | { args: unknown[] } | { answer: unknown } {
     switch (check) {
       case 'pass':
         return
@@ -391,22 +395,28 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
         return checkFiles(method, args[1])
       case 'warm-files':
         return checkFiles(method, args[1])
-      case 'artifact':
-        return checkArtifact(method, args[1])
-      case 'coverage':
-        return checkCoverage(method, args[0])
-      case 'root-read': {
-        const target = args[0]
-        if (typeof target !== 'string') throw new Refusal(`${PREFIX} ${method}(): the path is not a string.`)
-        return mustRead(`${method}(${JSON.stringify(target)})`, path.resolve(root, target))
+      case 'artifact': {
+        const artifact = checkArtifact(method, args[1])
+        return artifact === args[1] ? undefined : { args: [args[0], artifact, ...args.slice(2)] }
       }
-      case 'root-write': {
-        const target = args[0]
-        if (typeof target !== 'string') throw new Refusal(`${PREFIX} ${method}(): the path is not a string.`)
-        const refusal = checkWrite(target, method)
-        if (refusal) throw new Refusal(refusal)
-        return
+      case 'coverage': {
+        const meta = checkCoverage(method, args[0])
+        return meta === args[0] ? undefined : { args: [meta, ...args.slice(1)] }
       }
+      case 'benchmark-read':
+        return { answer: byPool(method, (host) => host.readBenchmark(args[0])) }
+      case 'benchmark-write':
+        return { answer: byPool(method, (host) => host.writeBenchmark(args[0], args[1])) }
+    }
+  }
+
+  /** A call the pool performs itself; its failure is the refusal. */
+  function byPool<T>(method: string, call: (host: HostCalls) => T): T {
+    if (!options.host) throw new Refusal(`${PREFIX} ${method}(): the pool does not serve this call here.`)
+    try {
+      return call(options.host)
+    } catch (error) {
+      throw new Refusal((error as Error).message)
     }
   }
 
@@ -418,36 +428,60 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     }
   }
 
-  function checkAttachment(method: string, attachment: unknown): void {
-    if (!attachment || typeof attachment !== 'object') return
+  /** The attachment as the main process may see it: unchanged, or naming the pool's copy. */
+  function checkAttachment(method: string, attachment: unknown): unknown {
+    if (!attachment || typeof attachment !== 'object') return attachment
     const target = (attachment as { path?: unknown }).path
-    if (!target) return
+    if (!target) return attachment
     if (typeof target !== 'string') throw new Refusal(`${PREFIX} ${method}(): an attachment path is not a string.`)
-    if (target.startsWith('http://') || target.startsWith('https://')) return
-    // The main process copies it from path.resolve(root, target) into attachmentsDir.
-    mustRead(`${method}(attachment ${JSON.stringify(target)})`, path.resolve(root, target))
+    if (target.startsWith('http://') || target.startsWith('https://')) return attachment
+    // The main process copies it from path.resolve(root, target) into attachmentsDir. In a writable
+    // folder the sandbox could swap it for a symlink after any check: the pool copies it itself.
+    const absolute = path.resolve(root, target)
+    if (target.includes('\0')) throw new Refusal(`${PREFIX} ${method}(): the attachment path contains a NUL byte.`)
+    if (under(absolute, writableLexical)) {
+      return { ...attachment, path: byPool(method, (host) => host.copyAttachment(absolute)) }
+    }
+    const call = `${method}(attachment ${JSON.stringify(target)})`
+    mustRead(call, absolute)
+    const { real } = locateUncached(absolute)
+    if (under(real, writeRoots)) {
+      throw new Refusal(`${PREFIX} ${call}: it leads through a symlink into the writable folder ${writeRoots.find((w) => under(real, [w]))}; name the file by its path there.`)
+    }
+    return attachment
   }
 
-  function checkArtifact(method: string, artifact: unknown): void {
-    if (!artifact || typeof artifact !== 'object') return
+  function checkArtifact(method: string, artifact: unknown): unknown {
+    if (!artifact || typeof artifact !== 'object') return artifact
     const { attachments, annotation } = artifact as { attachments?: unknown; annotation?: { attachment?: unknown } }
-    if (Array.isArray(attachments)) for (const attachment of attachments) checkAttachment(method, attachment)
-    else if (attachments !== undefined && attachments !== null && typeof attachments === 'object') {
+    let checked = artifact as Record<string, unknown>
+    if (Array.isArray(attachments)) {
+      const seen = attachments.map((attachment) => checkAttachment(method, attachment))
+      if (seen.some((a, i) => a !== attachments[i])) checked = { ...checked, attachments: seen }
+    } else if (attachments !== undefined && attachments !== null && typeof attachments === 'object') {
       throw new Refusal(`${PREFIX} ${method}(): attachments is not an array.`)
     }
-    if (annotation && typeof annotation === 'object') checkAttachment(method, annotation.attachment)
+    if (annotation && typeof annotation === 'object') {
+      const attachment = checkAttachment(method, annotation.attachment)
+      if (attachment !== annotation.attachment) checked = { ...checked, annotation: { ...annotation, attachment } }
+    }
+    return checked
   }
 
-  function checkCoverage(method: string, meta: unknown): void {
-    if (!meta || typeof meta !== 'object') return
+  /** The suite's metadata as the main process may see it: unchanged, or naming the pool's copy. */
+  function checkCoverage(method: string, meta: unknown): unknown {
+    if (!meta || typeof meta !== 'object') return meta
     const coverage = (meta as { coverage?: unknown }).coverage
-    if (!coverage) return
+    if (!coverage) return meta
     if (typeof coverage === 'string') {
-      // 5.x: the worker wrote this JSON file; the main process reads it for the report.
+      // 5.x: the worker wrote this JSON file; the main process reads it for the report. Its folder is
+      // the sandbox's own: the pool copies the file out (src/channel/coverage-files.ts).
+      if (options.host?.coverageFile) return { ...meta, coverage: byPool(method, (host) => host.coverageFile!(coverage)) }
       if (!path.isAbsolute(coverage)) throw new Refusal(`${PREFIX} ${method}(${JSON.stringify(coverage)}): the coverage file path is not absolute.`)
-      return mustRead(`${method}(${JSON.stringify(coverage)})`, coverage)
+      mustRead(`${method}(${JSON.stringify(coverage)})`, coverage)
+      return meta
     }
-    if (typeof coverage !== 'object') return
+    if (typeof coverage !== 'object') return meta
     // 4.1: the coverage itself. Files it names that exist on the host are read for the report:
     // those must be readable (files only the sandbox has, e.g. in its private /tmp, do not exist here).
     const names: string[] = []
@@ -470,24 +504,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
       const located = locate(normal)
       if (!located.readable && located.kind !== 'missing') throw readRefusal(`${method}(coverage of ${JSON.stringify(name)})`, normal, located)
     }
-  }
-
-  // --- writes --------------------------------------------------------------------------------
-
-  function checkWrite(target: string, action = 'write'): string | null {
-    if (typeof target !== 'string' || target.includes('\0')) return `${PREFIX} to ${action} ${JSON.stringify(target)}: not a path.`
-    const absolute = path.resolve(root, target)
-    const { real } = locateUncached(absolute)
-    const said = `${PREFIX} to ${action} ${JSON.stringify(target)}`
-    const through = real === absolute ? '' : ` (through a symlink it leads to ${real})`
-    const base = writeRoots.find((w) => under(real, [w])) ?? (under(real, [realRoot]) ? realRoot : undefined)
-    if (base === undefined) {
-      return `${said}: the path${through} is outside the project root ${root}. Allow it with fs.writable: [${JSON.stringify(path.dirname(real))}] ${allow()}.`
-    }
-    const segments = path.relative(base, real).split(path.sep)
-    const forbidden = FORBIDDEN_WRITE_SEGMENTS.find((s) => segments.includes(s))
-    if (forbidden) return `${said}: the path${through} is inside ${forbidden}, which a sandboxed test never writes through Vitest.`
-    return null
+    return meta
   }
 
   // --- messages ------------------------------------------------------------------------------
@@ -518,11 +535,18 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     const method = m.m as string
     const args = m.a === undefined ? [] : m.a
     if (!Array.isArray(args)) return refuse(m, new Refusal(`${PREFIX} ${method}(): the arguments are not an array.`))
+    let outcome: ReturnType<typeof checkCall>
     try {
-      checkCall(method, rule.check, args)
+      outcome = checkCall(method, rule.check, args)
     } catch (error) {
       if (error instanceof Refusal) return refuse(m, error)
       throw error
+    }
+    if (outcome && 'answer' in outcome) {
+      const id = m.i
+      const text = `${method}(): answered by the pool`
+      if (typeof id !== 'string' && typeof id !== 'number') return { pass: false, reply: undefined, refusal: text, quiet: true }
+      return { pass: false, reply: { t: 's', i: id, r: outcome.answer }, refusal: text, quiet: true }
     }
     if (WATCHED_REPLIES.has(method) && (typeof m.i === 'string' || typeof m.i === 'number')) {
       const key = String(m.i)
@@ -530,7 +554,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
       if (pending.size >= PENDING_LIMIT) return refuse(m, new Refusal(`${PREFIX} ${method}(): too many unanswered calls.`))
       pending.set(key, { method, shown: typeof args[0] === 'string' ? args[0] : method === 'fetchWarmModules' ? String(args[0]) : '' })
     }
-    return PASS
+    return outcome ? { pass: true, message: { ...m, a: outcome.args } } : PASS
   }
 
   function replyRefusal(id: unknown, text: string): Verdict {
@@ -597,15 +621,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     return (located.kind === 'file' || located.kind === 'missing') && !under(normal, writableLexical) && !under(located.real, writeRoots)
   }
 
-  return { inspect, inspectReply, checkWrite, canRead, hostMayOpen }
-}
-
-/**
- * The write rule alone, in the shape of the pool's snapshot-bridge check `(target, access)`.
- * Resolves the roots on every call: writes are rare.
- */
-export function checkWrite(target: string, access: FirewallAccess, action?: string): string | null {
-  return createFirewall(access).checkWrite(target, action)
+  return { inspect, inspectReply, canRead, hostMayOpen }
 }
 
 /** The Error a refused call rejects with in the worker (message and stack survive the channel). */

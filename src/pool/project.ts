@@ -18,12 +18,16 @@ import { checkWritable, createWritable } from './writable.js'
 import { workspacePackages } from '../isolate/workspace.js'
 import { checkEnvFiles } from './env-files.js'
 import { checkProjectReadable } from './readable.js'
+import { vitestFileMatcher, type VitestFileMatcher } from '../channel/file-targets.js'
+import { projectVitestFiles } from '../channel/sandbox-host-io.js'
 
 export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
   needs: string[]
   /** The node binary, by its real path (it is mounted there). */
   node: string
+  /** What of Vitest's a file is (a test, setup or config file), for the snapshot write rules. */
+  vitestFile: VitestFileMatcher
 }
 
 /** This package's own files (the worker-side snapshot environment lives in dist/worker). */
@@ -125,7 +129,7 @@ export function prepareProject(project: TestProject, preflight: Preflight, distP
     node,
   ]
   needs.push(...workspacePackages([preflight.root, ...needs], workspaceRoots(project)))
-  return { ...preflight, needs, node }
+  return { ...preflight, needs, node, vitestFile: vitestFileMatcher(projectVitestFiles(project)) }
 }
 
 /** Folders Vite lets this project's server read: the workspace root it found, the config's folder, … */

@@ -4,11 +4,12 @@
  */
 import type { LaunchPlan } from '../isolate/plan.js'
 import type { Firewall } from './firewall.js'
+import type { HostCalls } from '../channel/host-calls.js'
 
 export interface SandboxResources {
   seccomp: Buffer | null
-  /** The launch plan is known: build what depends on it (the channel firewall). */
-  attach(plan: LaunchPlan): void
+  /** The launch plan is known: build what depends on it (the channel firewall, with the pool's host calls). */
+  attach(plan: LaunchPlan, host?: HostCalls): void
   /** Polices the worker's channel with exactly the paths the plan mounts (set by attach). */
   firewall: Firewall | null
   /** The launcher prefix (entering the cgroup) around the command. */

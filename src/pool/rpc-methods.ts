@@ -42,16 +42,22 @@ export type Check =
   | 'warm-files'
   /** `prewarmModuleGraph`: refused when transformed modules land where the sandbox reads them. */
   | 'prewarm'
-  /** `onTaskArtifactRecord`: the main process copies attachment files (`attachment.path`). */
+  /**
+   * `onTaskArtifactRecord`: the main process copies attachment files (`attachment.path`); one in a
+   * writable folder is copied by the pool first, and the main process gets that copy.
+   */
   | 'artifact'
-  /** `onAfterSuiteRun`: coverage payload; 5.x sends a JSON file path the main process reads. */
+  /**
+   * `onAfterSuiteRun`: coverage payload; 5.x sends the path of a JSON file the main process reads,
+   * which the pool copies out of the sandbox's private coverage folder first.
+   */
   | 'coverage'
   /** `ensureModuleGraphEntry`: marks files as "transformed", so error printing reads code frames. */
   | 'module-graph-entry'
-  /** A path relative to the project root that the main process reads (5.x benchmarks). */
-  | 'root-read'
-  /** A path relative to the project root that the main process writes (5.x benchmarks). */
-  | 'root-write'
+  /** A file under the project root the main process would read (5.x benchmarks): the pool answers. */
+  | 'benchmark-read'
+  /** A file under the project root the main process would write (5.x benchmarks): the pool does it. */
+  | 'benchmark-write'
 
 export interface MethodRule {
   check: Check
@@ -140,14 +146,14 @@ export const RPC_METHODS: Readonly<Record<string, MethodRule>> = Object.freeze({
   // --- benchmarks (5.x) ----------------------------------------------------------------------
   onTestBenchmark: { check: 'pass', since: '5.0', why: 'onTestBenchmark(testId, benchmark): results' },
   readBenchmarkResult: {
-    check: 'root-read',
+    check: 'benchmark-read',
     since: '5.0',
-    why: 'readBenchmarkResult(path): bench.from(); the main process reads and JSON-parses a file under the root (lexically confined by Vitest, not through symlinks)',
+    why: 'readBenchmarkResult(path): bench.from(); the main process would read and JSON-parse a file under the root (confined by Vitest lexically, not against symlinks), so the pool answers it, reading beneath the root fd',
   },
   writeBenchmarkResult: {
-    check: 'root-write',
+    check: 'benchmark-write',
     since: '5.0',
-    why: 'writeBenchmarkResult(path, data): the main process writes a JSON file under the root',
+    why: 'writeBenchmarkResult(path, data): the main process would write a JSON file under the root, through symlinks, anywhere in it: the pool writes it beneath the root fd, under the toMatchFileSnapshot target rules',
   },
 })
 

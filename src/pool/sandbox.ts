@@ -5,7 +5,6 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Duplex } from 'node:stream'
 import path from 'node:path'
-import { chownSync, mkdirSync } from 'node:fs'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
@@ -17,13 +16,12 @@ import { sanitizeMessage } from '../channel/sanitize.js'
 import { isRequest, isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
-import { handleFsRequest, isFsRequest } from './fs-bridge.js'
-import { snapshotWriteRefusal } from './snapshot-writes.js'
+import { isFsRequest } from '../channel/write-bridge.js'
+import { SandboxHostIo } from '../channel/sandbox-host-io.js'
 import type { PoolShared } from './shared.js'
 import { configEnv, type ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
-import type { Identity } from '../isolate/etc.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
@@ -66,14 +64,13 @@ export class Sandbox {
   /** Where a `stop` came from: Vitest (its `stopped` is Vitest's too) or our own shutdown (ours). */
   private stop: 'none' | 'vitest' | 'ours' | 'answered' = 'none'
 
-  /** Absolute paths of the test files this sandbox runs (inline snapshots rewrite them). */
-  private readonly testFiles: ReadonlySet<string>
+  /** What the host reads and writes for this sandbox (snapshots, coverage files, …): src/channel. */
+  private io?: SandboxHostIo
   /** What the worker may report on: the files it was given. */
   private readonly scope: Scope
 
   constructor(private readonly init: SandboxInit) {
     this.key = init.key
-    this.testFiles = new Set(init.files.map((file) => path.resolve(init.project.root, file)))
     const project = init.options.project
     this.scope = createScope({ root: project.config.root, projectName: project.name, bail: project.vitest.config.bail ?? 0 })
   }
@@ -81,6 +78,15 @@ export class Sandbox {
   async start(startRequest: StartRequest): Promise<void> {
     const { policy, project, options, shared } = this.init
     this.resources = await shared.resources(policy, this.init.files)
+    const io = new SandboxHostIo({
+      project: options.project,
+      root: project.root,
+      files: this.init.files,
+      identity: project.identity,
+      workerConfig: startRequest.context.config,
+      vitestFile: project.vitestFile,
+    })
+    this.io = io
     const plan = planLaunch({
       policy,
       identity: project.identity,
@@ -91,10 +97,10 @@ export class Sandbox {
       workerEnv: options.env,
       configEnv: configEnv(options.project),
       seccomp: this.resources.seccomp,
-      writableNeeds: coverageFilesDirectory(startRequest, project.identity),
       gitRepositories: project.gitRepositories,
+      privateMounts: io.mounts,
     })
-    this.resources.attach(plan)
+    this.resources.attach(plan, io.attach(plan.access.writable))
     const child = launch(plan, {
       bwrap: project.bwrap.path,
       features: project.bwrap.features,
@@ -182,11 +188,7 @@ export class Sandbox {
   private fromWorker(message: unknown): void {
     // Set before launch, so before any message: every message passes it.
     const firewall = this.resources!.firewall!
-    if (isFsRequest(message)) {
-      const context = { mode: this.init.options.project.config.snapshotOptions.updateSnapshot, testFiles: this.testFiles, checkWrite: firewall.checkWrite }
-      handleFsRequest(message, (target, action) => snapshotWriteRefusal(target, action, context), (reply) => this.toWorker(reply))
-      return
-    }
+    if (isFsRequest(message)) return this.toWorker(this.io!.handleFsRequest(message))
     const verdict = firewall.inspect(message)
     if (!verdict.pass) {
       // A refused call is answered with its rejection, which fails the test with the reason; a
@@ -200,7 +202,8 @@ export class Sandbox {
       const problem = this.scope.problem(call.m as string, Array.isArray(call.a) ? call.a : [])
       if (problem) return this.channel!.fail(new ChannelViolation(`it reported on ${problem}; a sandbox may only report on its own test files`))
     }
-    sanitizeMessage(message, (file) => firewall.hostMayOpen(path.resolve(file)))
+    const forwarded = verdict.message ?? message
+    sanitizeMessage(forwarded, (file) => firewall.hostMayOpen(path.resolve(file)))
     if (isResponse(message)) {
       const index = this.waiters.findIndex((w) => w.type === message.type)
       if (index !== -1) {
@@ -210,7 +213,7 @@ export class Sandbox {
       }
       if (message.type === 'stopped') this.stop = 'answered'
     }
-    this.init.onMessage(message)
+    this.init.onMessage(forwarded)
   }
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
@@ -221,6 +224,7 @@ export class Sandbox {
       ? `wall-time limit ${formatDuration(this.init.policy.limits.wallTimeMs!)} reached: timed out, killed with its whole pid namespace`
       : await this.resources?.killReason())
     await this.resources?.release()
+    this.io?.close()
     // Vitest waits up to a minute for the answer to its `stop`: a sandbox that died gives it now.
     if (this.stop === 'vitest') this.init.onMessage(response('stopped'))
     if (this.ending) return this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
@@ -239,20 +243,4 @@ export class Sandbox {
   private rejectAll(error: Error): void {
     for (const waiter of this.waiters.splice(0)) waiter.reject(error)
   }
-}
-
-/**
- * Vitest 5 workers write their own coverage: JSON files in `coverage.coverageFilesDirectory`
- * (`<reportsDirectory>/.tmp`, `.tmp-<index>-<count>` when sharded), a folder the main process creates
- * before any worker starts and reads a file from after each test file (the firewall checks the path
- * onAfterSuiteRun names). Vitest 4.1 sends coverage over the channel: no such folder in its config.
- * As root the worker is another user (the project's owner, or nobody), who must be able to write there.
- */
-function coverageFilesDirectory(start: StartRequest, identity: Identity): string[] {
-  const coverage = (start.context.config as { coverage?: { enabled?: boolean; coverageFilesDirectory?: unknown } }).coverage
-  if (!coverage?.enabled || typeof coverage.coverageFilesDirectory !== 'string') return []
-  const dir = coverage.coverageFilesDirectory
-  mkdirSync(dir, { recursive: true })
-  if (identity.setuid) chownSync(dir, identity.uid, identity.gid)
-  return [dir]
 }

@@ -92,9 +92,9 @@ export class PoolShared {
     const resources: SandboxResources = {
       seccomp: policy.seccomp ? compileSeccomp(policy.seccomp) : null,
       firewall: null,
-      attach(plan) {
+      attach(plan, host) {
         // The channel is policed with exactly what the mounts expose: one source of truth.
-        resources.firewall = createFirewall({ root: plan.cwd, ...plan.access }, { files, tmpCopies: false })
+        resources.firewall = createFirewall({ root: plan.cwd, ...plan.access }, { files, tmpCopies: false, host })
       },
       // bwrap is born inside the worker's cgroup: nothing of the sandbox ever runs outside it.
       wrap: (argv) => enterCommand(cgroup?.procsFiles ?? [], argv),

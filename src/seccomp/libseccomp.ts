@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { SandboxUnavailableError } from '../policy/errors.js'
+import { loadFirst, once } from '../native/load.js'
 import type { FilterPlan, SeccompArch, SyscallResolver } from './plan.js'
 
 /** Oldest libseccomp with SCMP_ACT_KILL_PROCESS and SCMP_ACT_LOG. */
@@ -28,24 +29,19 @@ export interface Libseccomp {
 // Minimal shape of the koffi functions used here.
 type Fn = (...args: unknown[]) => unknown
 
-let loaded: Libseccomp | SandboxUnavailableError | undefined
+const library = once(
+  () => openLibseccomp(),
+  (error) => (error instanceof SandboxUnavailableError ? error : new SandboxUnavailableError(`seccomp: could not use libseccomp: ${(error as Error).message}; ${INSTALL_HINT}.`)),
+)
 
 /** libseccomp, loaded once; throws SandboxUnavailableError when missing, too old or unusable. */
 export function loadLibseccomp(): Libseccomp {
-  if (loaded === undefined) {
-    try {
-      loaded = openLibseccomp()
-    } catch (error) {
-      loaded = error instanceof SandboxUnavailableError ? error : new SandboxUnavailableError(`seccomp: could not use libseccomp: ${(error as Error).message}; ${INSTALL_HINT}.`)
-    }
-  }
-  if (loaded instanceof Error) throw loaded
-  return loaded
+  return library.get()
 }
 
 /** For tests: forget the loaded library (or pretend it failed to load). */
 export function resetLibseccompForTests(replacement?: Libseccomp | SandboxUnavailableError): void {
-  loaded = replacement
+  library.set(replacement)
 }
 
 /** Default names tried, in order, by the dynamic loader. */
@@ -61,18 +57,9 @@ export function openLibseccomp(candidates: readonly string[] = LIBRARY_NAMES): L
     throw new SandboxUnavailableError(`seccomp: the koffi package (used to call libseccomp) could not be loaded: ${(error as Error).message}. Reinstall vitest-pool-nsjail's dependencies, or turn the filter off with \`seccomp: false\`.`)
   }
 
-  let lib: ReturnType<typeof koffi.load> | undefined
-  const failures: string[] = []
-  for (const name of candidates) {
-    try {
-      lib = koffi.load(name)
-      break
-    } catch (error) {
-      failures.push((error as Error).message)
-    }
-  }
-  if (!lib) {
-    throw new SandboxUnavailableError(`seccomp is enabled but libseccomp is not installed (${failures[0] ?? 'not found'}); ${INSTALL_HINT}.`)
+  const lib = loadFirst(koffi, candidates)
+  if (typeof lib === 'string') {
+    throw new SandboxUnavailableError(`seccomp is enabled but libseccomp is not installed (${lib}); ${INSTALL_HINT}.`)
   }
 
   const fn = (signature: string): Fn | null => {

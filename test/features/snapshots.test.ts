@@ -36,8 +36,19 @@ describe('snapshots', () => {
     expect(fx.read(SNAP)).toContain('exports[`file snapshot 1`] = `\n{\n  "answer": 42,\n  "greeting": "hello",\n}\n`;')
     expect(fx.read('test/snap.test.ts')).toContain('toMatchInlineSnapshot(`\n    {\n      "inline": [\n        "a",\n        "b",\n      ],\n    }\n  `)')
     expect(fx.read('test/__snapshots__/raw.txt')).toBe('raw snapshot content\n')
-    expect(first.snapshot.added).toBe(3)
+    expect(first.snapshot.added).toBe(7)
     expect(first.snapshot.filesAdded).toBeGreaterThanOrEqual(1)
+  })
+
+  test('the other forms: property matcher, error snapshot, a file next to the test, generated code', () => {
+    for (const name of ['inline snapshot with a property matcher', 'inline error snapshot', 'file snapshot next to the test', 'generated code under __snapshots__']) {
+      expect(first.tests[`test/kinds.test.ts > ${name}`], JSON.stringify(first.errors)).toBe('passed')
+    }
+    const kinds = fx.read('test/kinds.test.ts')
+    expect(kinds).toContain('toMatchInlineSnapshot({ id: expect.any(Number) }, `\n    {\n      "id": Any<Number>,\n      "name": "kind",\n    }\n  `)')
+    expect(kinds).toContain('toThrowErrorMatchingInlineSnapshot(`[Error: a \\`tick\\` and \\${not.code} and \\\\ backslash]`)')
+    expect(fx.read('test/basic.output.html')).toBe('<main>output</main>\n')
+    expect(fx.read('test/__snapshots__/out.ts')).toBe('export const generated = 1\n')
   })
 
   test('test code inside the sandbox still cannot write the project', () => {
@@ -64,24 +75,26 @@ describe('snapshots', () => {
   })
 
   test('in CI mode (update: none) the written snapshots match, and obsolete ones fail the file', async () => {
-    const run = await runFixture('snapshots', { root: fx.root, filters: ['snap.test', 'obsolete.test'], cli: { update: 'none' } })
+    const run = await runFixture('snapshots', { root: fx.root, filters: ['snap.test', 'obsolete.test', 'kinds.test'], cli: { update: 'none' } })
     expect(run.tests['test/snap.test.ts > file snapshot']).toBe('passed')
     expect(run.tests['test/snap.test.ts > inline snapshot']).toBe('passed')
     expect(run.tests['test/snap.test.ts > file snapshot target']).toBe('passed')
-    expect(run.snapshot.matched).toBe(4)
+    expect(Object.entries(run.tests).filter(([k]) => k.startsWith('test/kinds.test.ts')).every(([, s]) => s === 'passed'), JSON.stringify(run.errors)).toBe(true)
+    expect(run.snapshot.matched).toBe(8)
     expect(run.snapshot.added).toBe(0)
     expect(run.fileErrors['test/obsolete.test.ts']?.join('\n')).toContain('Obsolete snapshots found when no snapshot update is expected')
   })
 
-  test('-u updates changed snapshots and removes obsolete entries and files', async () => {
-    fx.write('test/snap.test.ts', fx.read('test/snap.test.ts').replace("answer: 42", "answer: 43"))
+  test('-u updates changed snapshots, inline ones too, and removes obsolete entries and files', async () => {
+    fx.write('test/snap.test.ts', fx.read('test/snap.test.ts').replace("answer: 42", "answer: 43").replace("inline: ['a', 'b']", "inline: ['a', 'c']"))
     const run = await runFixture('snapshots', { root: fx.root, filters: ['snap.test', 'obsolete.test', 'empty.test'], cli: { update: true } })
     expect(Object.values(run.tests).every((s) => s === 'passed'), JSON.stringify(run.errors) + run.output).toBe(true)
     expect(fx.read(SNAP)).toContain('"answer": 43,')
+    expect(fx.read('test/snap.test.ts')).toContain('toMatchInlineSnapshot(`\n    {\n      "inline": [\n        "a",\n        "c",\n      ],\n    }\n  `)')
     expect(fx.read(OBSOLETE)).not.toContain('gone 1')
     expect(fx.read(OBSOLETE)).toContain('exports[`kept 1`] = `"still here"`;')
     expect(fx.exists(EMPTY)).toBe(false)
-    expect(run.snapshot.updated).toBe(1)
+    expect(run.snapshot.updated).toBe(2)
     expect(run.snapshot.filesRemoved).toBe(1)
     expect(run.exitCode).toBe(0)
   })

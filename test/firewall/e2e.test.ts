@@ -144,7 +144,8 @@ describe('without an allowance', () => {
   })
 
   test('writes into node_modules and .git are refused even when the run writes new snapshots', () => {
-    for (const dir of ['node_modules', '.git']) {
+    const reasons = { node_modules: 'it is inside node_modules', '.git': '`.git` is a dot-file or dot-folder' }
+    for (const dir of ['node_modules', '.git'] as const) {
       const list = keys(r, 'writes', dir)
       expect(list.length, dir).toBe(2)
       for (const key of list) {
@@ -152,7 +153,7 @@ describe('without an allowance', () => {
         const message = errorsOf(r, key)
         expect(message).toContain(`${REFUSED} to snapshot `)
         expect(message).toContain(`"${fx.path(dir)}/`)
-        expect(message).toContain(`the path is inside ${dir}`)
+        expect(message).toContain(reasons[dir])
       }
       // (Vite keeps its own cache in node_modules/.vite: only the targets must be missing.)
       for (const file of ['nsjail-snapshot.txt', 'forged.txt']) expect(fx.exists(`${dir}/${file}`), `${dir}/${file}`).toBe(false)
@@ -163,17 +164,21 @@ describe('without an allowance', () => {
     expect(r.tests['test/writes.test.ts > inside > toMatchFileSnapshot in the project']).toBe('passed')
     expect(fx.read('out/inside.txt')).toBe('snapshot inside\n')
     // Known limit: while snapshots are being written, the pool cannot tell Vitest's write requests
-    // from test code's, so a forged one can create a file inside the project (never in node_modules
-    // or .git)...
+    // from test code's, so a forged one can create a new file that a toMatchFileSnapshot target could
+    // be (test/hostfs/pool.test.ts: never one that would run on the host)...
     expect(r.tests['test/writes.test.ts > inside > forged write request into the project']).toBe('passed')
     expect(fx.read('out/forged.txt')).toBe('forged by test code')
   })
 
-  test("...but with update: 'new' it cannot rewrite an existing file that is not a snapshot or a test file", () => {
+  test('...but it cannot rewrite an existing source file, nor (update: new) any existing file', () => {
     const key = 'test/writes.test.ts > existing > forged overwrite of an existing project file'
     expect(r.tests[key]).toBe('failed')
-    expect(errorsOf(r, key)).toContain(`${REFUSED} to snapshot write ${JSON.stringify(fx.path('src/inside.js'))}: it exists and is neither a snapshot file nor a test file`)
+    expect(errorsOf(r, key)).toContain(`${REFUSED} to snapshot write ${JSON.stringify(fx.path('src/inside.js'))}: a .js file is code`)
     expect(fx.read('src/inside.js')).not.toContain('forged')
+    const data = 'test/writes.test.ts > existing > forged overwrite of an existing data file'
+    expect(r.tests[data]).toBe('failed')
+    expect(errorsOf(r, data)).toContain(`${REFUSED} to snapshot write ${JSON.stringify(fx.path('data/inside.txt'))}: data/inside.txt: it already exists. A run that only adds snapshots (update: 'new') never rewrites a file; update it with -u.`)
+    expect(fx.read('data/inside.txt')).not.toContain('forged')
   })
 })
 

@@ -42,6 +42,16 @@ describe('planLaunch', () => {
     expect(plan.access.writable).toEqual(['/tmp/work/p/out'])
   })
 
+  test("a private folder (Vitest 5's coverage files) is mounted last, over the project's own, and is not in access", () => {
+    const dest = '/tmp/work/p/coverage/.tmp'
+    const plan = planLaunch(input({ policy: { ...policy, fs: { ...policy.fs, writable: ['/tmp/work/p/coverage'] } }, privateMounts: [{ src: '/run/s-1', dest }] }))
+    const binds = plan.ops.filter((op) => op.op === 'bind' || op.op === 'ro-bind').map((op) => `${op.op} ${(op as { src: string }).src} ${(op as { dest: string }).dest}`)
+    expect(binds.at(-1)).toBe(`bind /run/s-1 ${dest}`)
+    expect(binds.indexOf('bind /tmp/work/p/coverage /tmp/work/p/coverage')).toBeLessThan(binds.length - 1)
+    expect(plan.access.writable).toEqual(['/tmp/work/p/coverage'])
+    expect(plan.access.readable).not.toContain('/run/s-1')
+  })
+
   test('access is exactly what the mounts expose', () => {
     const plan = planLaunch(input({ policy: { ...policy, fs: { ...policy.fs, readonly: ['/data'] } } }))
     expect(plan.access.readable.sort()).toEqual(['/data', '/etc/ssl/certs', '/opt/node/bin/node', '/tmp/work/node_modules', '/tmp/work/p', '/usr'].sort())

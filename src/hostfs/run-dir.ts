@@ -1,0 +1,109 @@
+/**
+ * The pool's private scratch directory for one process: `<tmpdir>/vitest-pool-nsjail-<uid>/run-…`,
+ * mode 0700, holding one directory per sandbox that needs one (Vitest 5's coverage files, copies of
+ * attachments). Only the sandbox's own directory is ever mounted into it; the run directory and its
+ * parent are reachable by this user alone.
+ *
+ * `<tmpdir>` is shared with every local user, so the parent is created and opened without following
+ * a symlink, and used only when it is ours and closed to others. Run directories carry their owner's
+ * pid, start time and pid namespace (the cgroup code's names): those of runs whose process is gone
+ * (e.g. after `kill -9`) are removed by the next run. Each sandbox's directory goes with its sandbox,
+ * the run directory at process exit.
+ */
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseProcStat } from '../cgroup/detect.js'
+import { ownedDirName, ownerIsGone, parseOwnedDirName, type OwnerStamp } from '../cgroup/plan.js'
+import { hostFs, type Dir, type HostFs } from './beneath.js'
+
+export interface SandboxDir {
+  /** Open on the directory (created 0700, owned by `owner` when given). */
+  dir: Dir
+  path: string
+  /** Closes it and removes it with everything in it (call once the sandbox is gone). */
+  remove(): void
+}
+
+export interface RunDir {
+  path: string
+  /** A fresh directory for one sandbox. */
+  sandboxDir(owner?: { uid: number; gid: number }): SandboxDir
+}
+
+let current: RunDir | undefined
+
+/** This process's run directory, created (and stale ones reaped) on first use. */
+export function runDir(): RunDir {
+  current ??= openRunDir(hostFs())
+  return current
+}
+
+/** Field 22 of /proc/<pid>/stat (when the process started), or null when there is no such process. */
+function startTime(pid: number | 'self'): string | null {
+  try {
+    return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.startTime ?? null
+  } catch {
+    return null
+  }
+}
+
+/** The reason the parent directory cannot be trusted, or null. */
+export function parentDirProblem(stat: { uid: number; mode: number }, uid: number): string | null {
+  if (stat.uid !== uid) return `it belongs to uid ${stat.uid}, not to this user (uid ${uid})`
+  if ((stat.mode & 0o077) !== 0) return `its mode is ${(stat.mode & 0o777).toString(8)}, open to other users (0700 expected)`
+  return null
+}
+
+function openRunDir(hostfs: HostFs): RunDir {
+  const uid = process.getuid!()
+  const tmp = hostfs.openBase(os.tmpdir())
+  let parent: Dir
+  try {
+    parent = hostfs.openOrMakeDir(tmp, `vitest-pool-nsjail-${uid}`)
+  } finally {
+    tmp.close()
+  }
+  const problem = parentDirProblem(fs.fstatSync(parent.fd), uid)
+  if (problem) {
+    parent.close()
+    throw new Error(`vitest-pool-nsjail: will not use ${parent.path} for the sandboxes' private folders: ${problem}. Remove it.`)
+  }
+  const pidNs = /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0'
+  const owner: OwnerStamp = { pid: process.pid, startTime: startTime('self') ?? '0', pidNs }
+  reap(parent.path, owner.pidNs)
+  const run = hostfs.makeDir(parent, ownedDirName('run', owner, randomBytes(4).toString('hex')))
+  parent.close()
+  process.on('exit', () => {
+    run.close()
+    fs.rmSync(run.path, { recursive: true, force: true })
+  })
+  let count = 0
+  return {
+    path: run.path,
+    sandboxDir(sandboxOwner) {
+      const dir = hostfs.makeDir(run, `s-${++count}`, sandboxOwner)
+      return {
+        dir,
+        path: dir.path,
+        remove() {
+          dir.close()
+          // Node's recursive rm never follows a symlink the sandbox left in there.
+          fs.rmSync(dir.path, { recursive: true, force: true })
+        },
+      }
+    },
+  }
+}
+
+/** Removes run directories whose process is gone. Never one of a live process. */
+function reap(parent: string, pidNs: string): void {
+  for (const name of fs.readdirSync(parent)) {
+    const stamp = parseOwnedDirName(name)
+    if (!stamp || stamp.kind !== 'run') continue
+    if (ownerIsGone(stamp, pidNs, startTime(stamp.pid))) {
+      fs.rmSync(path.join(parent, name), { recursive: true, force: true })
+    }
+  }
+}
