@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, realpathSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { createFirewall } from '../dist/pool/firewall.js'
+import { createFirewall } from '../dist/channel/firewall/index.js'
 
 const COUNT = Number(process.argv[2] ?? 100_000)
 const base = realpathSync(mkdtempSync(path.join(tmpdir(), 'fw-bench-')))

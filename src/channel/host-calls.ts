@@ -9,7 +9,7 @@
  * - attachments (`annotate`, `recordArtifact`) with a `path` under a writable folder: copied into a
  *   private folder of the pool's, and Vitest is handed the copy (it copies that into attachmentsDir).
  * - Vitest 5 coverage files: ./coverage-files.ts.
- * The firewall (src/pool/firewall.ts) calls these for the methods its table marks so.
+ * The firewall (src/channel/firewall) calls these for the methods its table marks so.
  */
 import path from 'node:path'
 import { HostFsError } from '../hostfs/beneath.js'

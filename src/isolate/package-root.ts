@@ -11,9 +11,14 @@ import path from 'node:path'
  * holds the project root `root` (then it is a whole repository, and the file itself is advised).
  */
 export function advisedPath(file: string, root: string): string {
+  const dir = packageRoot(file)
+  return dir === undefined || root === dir || root.startsWith(`${dir}/`) ? file : dir
+}
+
+/** The nearest folder above `file` with a package.json, if any. */
+export function packageRoot(file: string): string | undefined {
   for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (!existsSync(path.join(dir, 'package.json'))) continue
-    return root === dir || root.startsWith(`${dir}/`) ? file : dir
+    if (existsSync(path.join(dir, 'package.json'))) return dir
   }
-  return file
+  return undefined
 }

@@ -12,6 +12,7 @@ import { validateOptions } from '../policy/validate.js'
 import type { NsjailOptions } from '../policy/types.js'
 import { NsjailPoolWorker } from './worker.js'
 import { PoolShared } from './shared.js'
+import { sourceMapGuard } from './source-map-guard.js'
 
 export const POOL_NAME = 'nsjail'
 
@@ -35,6 +36,7 @@ const PLUGIN_NAME = 'vitest-pool-nsjail'
  */
 export function nsjail(options: NsjailOptions = {}): Plugin {
   const shared = new PoolShared(validateOptions(options))
+  const guard = sourceMapGuard(options)
   const initializer = runner(shared)
   const serve = (project: TestProject) => {
     project.config.poolRunner = initializer
@@ -42,6 +44,7 @@ export function nsjail(options: NsjailOptions = {}): Plugin {
   }
   const companion: Plugin = {
     name: `${PLUGIN_NAME}:project`,
+    ...sourceMapGuard(options),
     async configureVitest({ project, vitest }) {
       // A project whose own config (or extended file) has the plugin is served by that one.
       const own = hasOwnPlugin(project, PLUGIN_NAME, companion)
@@ -53,6 +56,7 @@ export function nsjail(options: NsjailOptions = {}): Plugin {
   }
   return {
     name: PLUGIN_NAME,
+    ...guard,
     config(config) {
       injectIntoInlineProjects(config, companion)
     },

@@ -3,7 +3,7 @@
  * runs in, and the firewall on its channel, all derived from the same policy and launch plan.
  */
 import type { LaunchPlan } from '../isolate/plan.js'
-import type { Firewall } from './firewall.js'
+import type { Firewall } from '../channel/firewall/index.js'
 import type { HostCalls } from '../channel/host-calls.js'
 
 export interface SandboxResources {

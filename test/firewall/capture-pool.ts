@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import path from 'node:path'
-import { createFirewall, type FirewallAccess } from '../../src/pool/firewall.ts'
+import { createFirewall, type FirewallAccess } from '../../src/channel/firewall/index.ts'
 
 export interface CaptureOptions {
   log: string

@@ -4,9 +4,9 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import v8 from 'node:v8'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createFirewall, type Firewall, type FirewallAccess, type Verdict } from '../../src/pool/firewall.js'
+import { createFirewall, type Firewall, type FirewallAccess, type Verdict } from '../../src/channel/firewall/index.js'
 import type { HostCalls } from '../../src/channel/host-calls.js'
-import { methodRule, RPC_METHODS } from '../../src/pool/rpc-methods.js'
+import { methodRule, RPC_METHODS } from '../../src/channel/firewall/rpc-methods.js'
 
 let tmp: string
 let proj: string

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
-import { RPC_METHODS } from '../../src/pool/rpc-methods.js'
+import { RPC_METHODS } from '../../src/channel/firewall/rpc-methods.js'
 import type { CaptureRecord } from './capture-pool.js'
 
 const repo = path.resolve(fileURLToPath(new URL('../..', import.meta.url)))

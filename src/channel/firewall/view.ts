@@ -1,0 +1,118 @@
+/**
+ * The sandbox's view of the host's files, as the firewall judges paths with it: the plan's readable
+ * and writable mounts, compared on real paths (symlinks resolved on the host; for a path that does
+ * not exist yet, its nearest existing parent). No I/O besides realpath/stat of the paths in question,
+ * cached where the sandbox cannot change them.
+ */
+import { realpathSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { advisedPath } from '../../isolate/package-root.js'
+import { callText, PREFIX, Refusal, type Call } from './refusal.js'
+import { resolveAbsolute, under, unique } from './paths.js'
+
+export interface FirewallAccess {
+  /** The project root (Vite's `root`): root-relative module ids and benchmark paths resolve here. */
+  root: string
+  /** Absolute host paths (directories or files) the sandbox may read: its read-only mounts. */
+  readable: string[]
+  /** Absolute host paths the sandbox may write (and so read): its writable mounts. */
+  writable: string[]
+}
+
+export type Kind = 'file' | 'dir' | 'other' | 'missing'
+
+export interface Located {
+  /** The real path: symlinks resolved, or the nearest existing parent's real path + the rest. */
+  real: string
+  kind: Kind
+  readable: boolean
+}
+
+const CACHE_LIMIT = 50_000
+
+export interface View {
+  /** The project root, lexically and real. */
+  root: string
+  realRoot: string
+  /** `p` must be absolute and normal. */
+  locate(p: string): Located
+  /** Lexically or really under a writable mount: the sandbox can change what is there at any time. */
+  writable(p: string, located: Located): boolean
+  /** Where refusals send the user: `(or a rule in \`rules\` matching …)`. */
+  ruleHint: string
+  readRefusal(call: Call, p: string, located: Located): Refusal
+  /** Refuses unless `p` (absolute; normalised here) is readable. */
+  mustRead(call: Call, p: string): void
+  /** The first writable mount `real` lies in, if any. */
+  writeRootOf(real: string): string | undefined
+}
+
+/** Where a path really is, without the cache. */
+export function locateUncached(p: string): { real: string; kind: Kind } {
+  const missing: string[] = []
+  let current = p
+  for (;;) {
+    try {
+      const real = realpathSync.native(current)
+      if (missing.length) return { real: path.join(real, ...missing.reverse()), kind: 'missing' }
+      const stat = statSync(real)
+      return { real, kind: stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : 'other' }
+    } catch {
+      const parent = path.dirname(current)
+      if (parent === current) return { real: p, kind: 'missing' }
+      missing.push(path.basename(current))
+      current = parent
+    }
+  }
+}
+
+export function createView(access: FirewallAccess, files: readonly string[] = []): View {
+  const root = path.resolve(access.root)
+  const writableLexical = unique(access.writable.map((p) => path.resolve(p)))
+  const readRoots = unique([...access.readable, ...access.writable].map((p) => locateUncached(path.resolve(p)).real))
+  const writeRoots = unique(writableLexical.map((p) => locateUncached(p).real))
+  const realRoot = locateUncached(root).real
+  const cache = new Map<string, Located>()
+  const ruleHint = `(or ${files.length ? `a rule in \`rules\` matching ${files.join(', ')}` : 'a rule for this file'})`
+
+  const writable = (p: string, located: Located) => under(p, writableLexical) || under(located.real, writeRoots)
+
+  function locate(p: string): Located {
+    const hit = cache.get(p)
+    if (hit) return hit
+    const { real, kind } = locateUncached(p)
+    const located: Located = { real, kind, readable: under(real, readRoots) }
+    // Only what the sandbox cannot change is cached: an existing path outside its writable roots.
+    if (kind !== 'missing' && !writable(p, located)) {
+      if (cache.size >= CACHE_LIMIT) cache.clear()
+      cache.set(p, located)
+    }
+    return located
+  }
+
+  function readRefusal(call: Call, p: string, located: Located): Refusal {
+    const where = located.real === p ? `the path ${p}` : `the path ${p} leads (through a symlink) to ${located.real}, which`
+    return new Refusal(
+      `${PREFIX} ${callText(call)}: ${where} is outside what this test file may read. ` +
+        `Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, realRoot))}] ${ruleHint}.`,
+    )
+  }
+
+  function mustRead(call: Call, p: string): void {
+    if (p.includes('\0')) throw new Refusal(`${PREFIX} ${callText(call)}: the path contains a NUL byte.`)
+    const normal = resolveAbsolute(p)
+    const located = locate(normal)
+    if (!located.readable) throw readRefusal(call, normal, located)
+  }
+
+  return {
+    root,
+    realRoot,
+    locate,
+    writable,
+    ruleHint,
+    readRefusal,
+    mustRead,
+    writeRootOf: (real) => writeRoots.find((w) => under(real, [w])),
+  }
+}
