@@ -2,6 +2,7 @@
  * The `limits` option: parsing, validation and defaults. Pure: no file system, no process state.
  */
 import { OptionError } from '../policy/errors.js'
+import { closest } from '../policy/suggest.js'
 import type { Limits } from './types.js'
 
 const KiB = 2 ** 10
@@ -77,20 +78,23 @@ export function formatDuration(ms: number): string {
 const KEYS = ['memory', 'pids', 'cpu', 'wallTime'] as const
 
 /**
+ * `alsoKnown`: the keys of `limits` other modules own (the host's budgets, src/channel/budgets.ts).
  * Applies a user's `limits` value on top of `base` (the defaults, or the limits a file already has
  * from the top level and earlier rules). Keys that are absent keep the base value; `false` lifts a
  * limit. `option` is the option's path for messages, e.g. `limits` or `rules[0].limits`.
  * Throws OptionError naming the offending key, its value and what is accepted.
  */
-export function resolveLimits(value: unknown, option: string, base: Limits): Limits {
+export function resolveLimits(value: unknown, option: string, base: Limits, alsoKnown: readonly string[] = []): Limits {
   if (value === undefined) return { ...base }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new OptionError(option, value, "an object such as { memory: '2G', pids: 512, cpu: 1.5, wallTime: '10m' }")
   }
   const given = value as Record<string, unknown>
   for (const key of Object.keys(given)) {
-    if (!(KEYS as readonly string[]).includes(key)) {
-      throw new OptionError(`${option}.${key}`, given[key], `no such limit (known: ${KEYS.join(', ')})`)
+    if (!(KEYS as readonly string[]).includes(key) && !alsoKnown.includes(key)) {
+      const known = [...KEYS, ...alsoKnown]
+      const guess = closest(key, known)
+      throw new OptionError(`${option}.${key}`, given[key], `no such limit${guess ? ` (did you mean \`${option}.${guess}\`?)` : ''} (known: ${known.join(', ')})`)
     }
   }
   const result: Limits = { ...base }

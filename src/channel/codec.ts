@@ -23,7 +23,7 @@ export function decode(payload: Buffer): unknown {
   try {
     return v8.deserialize(payload)
   } catch (error) {
-    throw new ChannelViolation(`a message that is not valid (${(error as Error).message})`)
+    throw new ChannelViolation(`it sent a message that is not valid (${(error as Error).message})`)
   }
 }
 
@@ -42,7 +42,7 @@ export function checkDepth(value: unknown): void {
     const [node, depth] = stack.pop()!
     if (seen.has(node)) continue
     seen.add(node)
-    if (depth > MAX_DEPTH) throw new ChannelViolation(`a message nested deeper than ${MAX_DEPTH} levels`)
+    if (depth > MAX_DEPTH) throw new ChannelViolation(`it sent a message nested deeper than ${MAX_DEPTH} levels`)
     const children = node instanceof Map ? [...node.keys(), ...node.values()] : node instanceof Set ? [...node] : ArrayBuffer.isView(node) ? [] : Object.values(node)
     for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
   }

@@ -52,7 +52,7 @@ export class Connection {
     try {
       for (const payload of this.decoder.push(chunk)) {
         if (!this.rate.admit()) {
-          throw new ChannelViolation(`more than ${this.rate.limit} messages per second (limits.messages)`)
+          throw new ChannelViolation(`it sent more than ${this.rate.limit} messages per second (limits.messages)`)
         }
         const message = decode(payload)
         checkDepth(message)

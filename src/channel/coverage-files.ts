@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { HostFsError, type HostFs } from '../hostfs/beneath.js'
 import { runDir, type SandboxDir } from '../hostfs/run-dir.js'
-import type { ByteBudget } from './write-budget.js'
+import type { ByteBudget } from './budgets.js'
 
 /** The folder Vitest 5 workers write coverage files into, from the worker's config; null otherwise. */
 export function coverageFilesDirectory(config: unknown): string | null {

@@ -6,6 +6,8 @@
  * anything is buffered for it, and at most one frame is ever buffered.
  */
 
+import { formatBytes } from '../cgroup/limits.js'
+
 export const HEADER_BYTES = 4
 
 /** The worker broke the protocol: its sandbox is stopped and its files fail with this message. */
@@ -46,7 +48,7 @@ export class FrameDecoder {
         if (this.buffered < HEADER_BYTES) return frames
         const length = this.take(HEADER_BYTES).readUInt32BE(0)
         if (length > this.maxFrame) {
-          throw new ChannelViolation(`a message of ${length} bytes exceeds the channel's limit of ${this.maxFrame} bytes`)
+          throw new ChannelViolation(`it sent a message of ${formatBytes(length)}, over the limit of ${formatBytes(this.maxFrame)} (limits.messageSize)`)
         }
         this.expected = length
       }

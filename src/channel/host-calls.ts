@@ -17,7 +17,7 @@ import { runDir, type SandboxDir } from '../hostfs/run-dir.js'
 import type { BaseDirs } from './base-dirs.js'
 import type { CoverageFiles } from './coverage-files.js'
 import { judgeFileTarget, locate, type WriteScope } from './snapshot-writes.js'
-import type { ByteBudget } from './write-budget.js'
+import type { ByteBudget } from './budgets.js'
 
 /** What the firewall hands to the pool. Each throws an Error whose message is the refusal. */
 export interface HostCalls {

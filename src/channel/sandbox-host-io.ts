@@ -15,7 +15,7 @@ import type { VitestFileMatcher, VitestFiles } from './file-targets.js'
 import { createHostCalls, type SandboxHostCalls } from './host-calls.js'
 import type { UpdateMode } from './snapshot-writes.js'
 import { createWriteBridge, type FsReply, type FsRequest, type WriteBridge } from './write-bridge.js'
-import { ByteBudget, DEFAULT_COVERAGE_BUDGET, DEFAULT_WRITE_BUDGET } from './write-budget.js'
+import type { ByteBudget } from './budgets.js'
 
 export interface HostIoInit {
   project: TestProject
@@ -27,9 +27,9 @@ export interface HostIoInit {
   workerConfig: unknown
   vitestFile: VitestFileMatcher
   /** Bytes the host writes for this sandbox (snapshots, file snapshots, benchmark results, attachments). */
-  writeBudget?: number
-  /** Bytes of coverage files copied out of this sandbox (Vitest 5). */
-  coverageBudget?: number
+  writeBudget: ByteBudget
+  /** Bytes of coverage the host takes from this sandbox (Vitest 5's coverage files among them). */
+  coverageBudget: ByteBudget
 }
 
 export class SandboxHostIo {
@@ -40,14 +40,14 @@ export class SandboxHostIo {
   private host?: SandboxHostCalls
 
   constructor(private readonly init: HostIoInit) {
-    this.budget = new ByteBudget(init.writeBudget ?? DEFAULT_WRITE_BUDGET, 'snapshot, benchmark and attachment writes')
+    this.budget = init.writeBudget
     const dest = coverageFilesDirectory(init.workerConfig)
     const { uid, gid, setuid } = init.identity
     this.coverage = dest === null ? null : privateCoverageFiles(
       dest,
       setuid ? { uid, gid } : undefined,
       this.dirs.fs,
-      new ByteBudget(init.coverageBudget ?? DEFAULT_COVERAGE_BUDGET, 'coverage files'),
+      init.coverageBudget,
     )
   }
 

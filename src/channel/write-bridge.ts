@@ -10,7 +10,7 @@ import type { BaseDirs } from './base-dirs.js'
 import { inlineRewriteRefusal } from './inline-snapshots.js'
 import { snapFileRefusal } from './snap-file.js'
 import { judgeSnapshotWrite, type FsOp, type SnapshotRules } from './snapshot-writes.js'
-import type { ByteBudget } from './write-budget.js'
+import type { ByteBudget } from './budgets.js'
 
 export const FS_REQUEST = '__nsjail_fs__'
 export const FS_REPLY = '__nsjail_fs_reply__'

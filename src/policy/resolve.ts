@@ -11,7 +11,7 @@ import type { NsjailOptions, Policy, SandboxOptions, UserOption } from './types.
 
 export const DEFAULT_TMP_SIZE = 512 * 2 ** 20
 
-const BASE_POLICY: Omit<Policy, 'seccomp' | 'limits'> = {
+const BASE_POLICY: Omit<Policy, 'seccomp' | 'limits' | 'budgets'> = {
   network: 'loopback',
   fs: { readonly: [], writable: [], tmpSize: DEFAULT_TMP_SIZE },
   env: { allow: [], set: {} },
@@ -33,7 +33,7 @@ export function optionLayers(options: NsjailOptions): Array<{ at: string; layer:
 function apply(base: Policy, layer: SandboxOptions, at: string, root: string): Policy {
   const abs = (p: string) => path.resolve(root, p)
   const name = (key: string) => (at ? `${at}.${key}` : key)
-  const { seccomp, limits } = resolveSandboxExtensions(base, layer, name)
+  const { seccomp, limits, budgets } = resolveSandboxExtensions(base, layer, name)
   return {
     network: layer.network ?? base.network,
     fs: {
@@ -48,6 +48,7 @@ function apply(base: Policy, layer: SandboxOptions, at: string, root: string): P
     hostname: layer.hostname ?? base.hostname,
     seccomp,
     limits,
+    budgets,
   }
 }
 

@@ -4,6 +4,21 @@
  */
 import type { SeccompOption, SeccompPolicy } from '../seccomp/types.js'
 import type { LimitsOption, Limits } from '../cgroup/types.js'
+import type { Budgets } from '../channel/budgets.js'
+
+/** The host's budgets for one sandbox, as users write them in `limits`. */
+export interface BudgetsOption {
+  /** Bytes the pool writes for the sandbox (snapshots, benchmark results, attachment copies), e.g. '256M'. */
+  hostWrites?: string
+  /** Bytes of coverage the sandbox hands the host, e.g. '1G'. */
+  coverage?: string
+  /** Bytes of console output Vitest keeps for the sandbox's tests, e.g. '64M'. */
+  output?: string
+  /** Messages per second the sandbox may send (averaged over 5 s). */
+  messages?: number
+  /** The largest single message, e.g. '256M'. */
+  messageSize?: string
+}
 
 /** Options that may differ per test file (allowed at the top level and inside `rules`). */
 export interface SandboxOptions {
@@ -27,8 +42,8 @@ export interface SandboxOptions {
   hostname?: string
   /** System call filter (see src/seccomp). */
   seccomp?: SeccompOption
-  /** Resource limits applied through a cgroup (see src/cgroup). */
-  limits?: LimitsOption
+  /** Resource limits applied through a cgroup (see src/cgroup), and budgets on the host's work for the sandbox (src/channel/budgets.ts). */
+  limits?: LimitsOption & BudgetsOption
 }
 
 export interface Rule extends SandboxOptions {
@@ -61,4 +76,5 @@ export interface Policy {
   hostname: string
   seccomp: SeccompPolicy | false
   limits: Limits
+  budgets: Budgets
 }

@@ -9,7 +9,8 @@
  */
 import { OptionError, Problems } from './errors.js'
 import { closest } from './suggest.js'
-import { DEFAULT_LIMITS, parseSize, resolveLimits } from '../cgroup/limits.js'
+import { parseSize } from '../cgroup/limits.js'
+import { validateLimitsOption } from './extensions.js'
 import { validateSeccompOption } from '../seccomp/validate.js'
 import type { NsjailOptions, Rule } from './types.js'
 
@@ -95,7 +96,7 @@ const SANDBOX: Record<string, Validator> = {
     }
   },
   seccomp: (value, option) => validateSeccompOption(value, option),
-  limits: (value, option) => resolveLimits(value, option, DEFAULT_LIMITS),
+  limits: (value, option) => validateLimitsOption(value, option),
 }
 
 const RULE: Record<string, Validator> = {

@@ -13,6 +13,8 @@ import { Connection } from '../channel/connection.js'
 import { ChannelViolation } from '../channel/frames.js'
 import { createScope, type Scope } from '../channel/scope.js'
 import { sanitizeMessage } from '../channel/sanitize.js'
+import { ByteBudget } from '../channel/budgets.js'
+import { MessageBudgets } from '../channel/message-budgets.js'
 import { isRequest, isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
@@ -26,8 +28,6 @@ import type { SandboxResources } from './resources.js'
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
 const STDERR_TAIL = 8 * 1024
-/** Until the budget options land: the largest message and the sustained message rate a worker may send. */
-const CHANNEL_LIMITS = { messageBytes: 256 * 2 ** 20, messagesPerSecond: 20_000 }
 
 export interface SandboxInit {
   key: string
@@ -66,6 +66,7 @@ export class Sandbox {
 
   /** What the host reads and writes for this sandbox (snapshots, coverage files, …): src/channel. */
   private io?: SandboxHostIo
+  private budgets?: MessageBudgets
   /** What the worker may report on: the files it was given. */
   private readonly scope: Scope
 
@@ -78,7 +79,12 @@ export class Sandbox {
   async start(startRequest: StartRequest): Promise<void> {
     const { policy, project, options, shared } = this.init
     this.resources = await shared.resources(policy, this.init.files)
+    const { budgets } = policy
+    const coverageBudget = new ByteBudget(budgets.coverage, 'coverage', 'limits.coverage')
+    this.budgets = new MessageBudgets(coverageBudget, new ByteBudget(budgets.output, 'console output Vitest keeps', 'limits.output'))
     const io = new SandboxHostIo({
+      writeBudget: new ByteBudget(budgets.hostWrites, 'snapshot, benchmark and attachment writes', 'limits.hostWrites'),
+      coverageBudget,
       project: options.project,
       root: project.root,
       files: this.init.files,
@@ -113,8 +119,8 @@ export class Sandbox {
       if (!this.alive) this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL)
     })
     child.stderr!.pipe(errorStream as NodeJS.WritableStream, { end: false })
-    this.channel = new Connection(child.stdio[CHANNEL_FD] as Duplex, CHANNEL_LIMITS, {
-      message: (message) => this.fromWorker(message),
+    this.channel = new Connection(child.stdio[CHANNEL_FD] as Duplex, { messageBytes: budgets.messageSize, messagesPerSecond: budgets.messages }, {
+      message: (message, bytes) => this.fromWorker(message, bytes),
       violation: (error) => this.onViolation(error),
     })
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.onExit(code, signal))))
@@ -150,7 +156,7 @@ export class Sandbox {
 
   /** The worker broke the channel's protocol: it is stopped, and its files fail with why. */
   private onViolation(error: ChannelViolation): void {
-    this.violation = `the worker broke the channel protocol: ${error.message}; the pool stopped it`
+    this.violation = `the pool stopped it: ${error.message}`
     this.child?.kill('SIGKILL')
   }
 
@@ -185,7 +191,7 @@ export class Sandbox {
     }
   }
 
-  private fromWorker(message: unknown): void {
+  private fromWorker(message: unknown, bytes: number): void {
     // Set before launch, so before any message: every message passes it.
     const firewall = this.resources!.firewall!
     if (isFsRequest(message)) return this.toWorker(this.io!.handleFsRequest(message))
@@ -202,6 +208,8 @@ export class Sandbox {
       const problem = this.scope.problem(call.m as string, Array.isArray(call.a) ? call.a : [])
       if (problem) return this.channel!.fail(new ChannelViolation(`it reported on ${problem}; a sandbox may only report on its own test files`))
     }
+    const over = this.budgets!.spend(message, bytes)
+    if (over) return this.channel!.fail(new ChannelViolation(`it went over a budget: ${over}`))
     const forwarded = verdict.message ?? message
     sanitizeMessage(forwarded, (file) => firewall.hostMayOpen(path.resolve(file)))
     if (isResponse(message)) {

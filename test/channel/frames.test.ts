@@ -38,7 +38,7 @@ describe('FrameDecoder', () => {
   test('a header announcing more than the limit is a violation before anything is buffered for it', () => {
     const decoder = new FrameDecoder(1024)
     expect(() => decoder.push(frameHeader(0xffffffff))).toThrow(ChannelViolation)
-    expect(() => new FrameDecoder(1024).push(frameHeader(1025))).toThrow('a message of 1025 bytes exceeds the channel\'s limit of 1024 bytes')
+    expect(() => new FrameDecoder(1024).push(frameHeader(1025))).toThrow('it sent a message of 1 KiB, over the limit of 1 KiB (limits.messageSize)')
     expect(new FrameDecoder(1024).push(Buffer.concat([frameHeader(1024), Buffer.alloc(1024)]))).toHaveLength(1)
   })
 })

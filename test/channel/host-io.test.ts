@@ -12,7 +12,7 @@ import { BaseDirs } from '../../src/channel/base-dirs.js'
 import { privateCoverageFiles } from '../../src/channel/coverage-files.js'
 import { createHostCalls } from '../../src/channel/host-calls.js'
 import { vitestFileMatcher } from '../../src/channel/file-targets.js'
-import { ByteBudget } from '../../src/channel/write-budget.js'
+import { ByteBudget } from '../../src/channel/budgets.js'
 import { hostFs } from '../../src/hostfs/beneath.js'
 import { parentDirProblem, runDir } from '../../src/hostfs/run-dir.js'
 import { ROOT } from '../seccomp/sandbox.js'
@@ -40,7 +40,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
 function calls(budget = 1024) {
   const dirs = new BaseDirs(hostFs())
   const scope = { root, writable: [out], vitestFile: vitestFileMatcher({ globs: [], files: new Map() }) }
-  return { dirs, host: createHostCalls({ dirs, scope, budget: new ByteBudget(budget, 'snapshot, benchmark and attachment writes'), coverage: null }) }
+  return { dirs, host: createHostCalls({ dirs, scope, budget: new ByteBudget(budget, 'snapshot, benchmark and attachment writes', 'limits.hostWrites'), coverage: null }) }
 }
 
 const thrown = (f: () => unknown) => {
@@ -70,7 +70,7 @@ describe('Vitest 5 benchmark results, answered by the pool', () => {
     expect(thrown(() => host.writeBenchmark('bench/.npmrc', {}))).toMatch(/`\.npmrc` is a dot-file/)
     expect(thrown(() => host.writeBenchmark('bench/package.json', {}))).toMatch(/package manifest/)
     expect(thrown(() => host.writeBenchmark('bench/link/x.json', {}))).toMatch(/symbolic link/)
-    expect(thrown(() => host.writeBenchmark('bench/big.json', { pad: 'x'.repeat(100) }))).toMatch(/more would exceed this sandbox's budget for snapshot, benchmark and attachment writes \(64 bytes; 22 bytes used already\)/)
+    expect(thrown(() => host.writeBenchmark('bench/big.json', { pad: 'x'.repeat(100) }))).toMatch(/more would exceed this sandbox's budget for snapshot, benchmark and attachment writes \(64 B, limits\.hostWrites; 22 B used already\)/)
     expect(fs.readdirSync(outside)).toEqual(['secret.json'])
     dirs.close()
   })
@@ -94,7 +94,7 @@ describe('private coverage folders', () => {
     const real = path.join(tmp, 'coverage/.tmp')
     fs.mkdirSync(real, { recursive: true })
     const owner = process.getuid!() === 0 ? { uid: 65534, gid: 65534 } : undefined
-    const coverage = privateCoverageFiles(real, owner, hostFs(), new ByteBudget(32, 'coverage files'))
+    const coverage = privateCoverageFiles(real, owner, hostFs(), new ByteBudget(32, 'coverage files', 'limits.coverage'))
     const own = coverage.mount.src
     expect(coverage.mount.dest).toBe(real)
     expect(fs.statSync(own).mode & 0o777).toBe(0o700)
@@ -108,7 +108,7 @@ describe('private coverage folders', () => {
     expect(thrown(() => coverage.copy(path.join(outside, 'secret.json')))).toMatch(/must be directly in this sandbox's coverage folder/)
     expect(thrown(() => coverage.copy(path.join(real, 'sub/coverage-3.json')))).toMatch(/must be directly in/)
     fs.writeFileSync(path.join(own, 'coverage-4.json'), `{"result":[${'0,'.repeat(20)}0]}`)
-    expect(thrown(() => coverage.copy(path.join(real, 'coverage-4.json')))).toMatch(/larger than what is left of this sandbox's budget for coverage files \(32 bytes; 13 bytes used already\)/)
+    expect(thrown(() => coverage.copy(path.join(real, 'coverage-4.json')))).toMatch(/larger than what is left of this sandbox's budget for coverage files \(32 B, limits\.coverage; 13 B used already\)/)
     expect(fs.readdirSync(real)).toEqual([path.basename(copy)])
     coverage.remove()
     expect(fs.existsSync(own)).toBe(false)

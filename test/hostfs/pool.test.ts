@@ -187,9 +187,9 @@ describe('class 2: a writable folder the sandbox changes while the host works', 
 test('a 1 GiB flood of snapshot writes stops at the budget (256 MiB), fails that file with the budget message, not the run', async () => {
   const r = await run('new', ['test/flood.test.ts', 'test/calm.test.ts'])
   expect(factsByName(r).flood).toEqual({ name: 'flood', written: 4, refused: 12 })
-  const budget = /64 MiB more would exceed this sandbox's budget for snapshot, benchmark and attachment writes \(256 MiB; 256 MiB used already\)\. The file is not written\./
+  const budget = /64 MiB more would exceed this sandbox's budget for snapshot, benchmark and attachment writes \(256 MiB, limits\.hostWrites; 256 MiB used already\)\. The file is not written\./
   expect(errorOf(r, 'test/flood.test.ts > a 1 GiB flood of snapshot writes')).toMatch(budget)
-  expect(errorOf(r, 'test/flood.test.ts > a file snapshot after the budget is spent')).toMatch(/nothing more is written: this sandbox's budget for snapshot, benchmark and attachment writes \(256 MiB; 256 MiB used already\) is spent/)
+  expect(errorOf(r, 'test/flood.test.ts > a file snapshot after the budget is spent')).toMatch(/nothing more is written: this sandbox's budget for snapshot, benchmark and attachment writes \(256 MiB, limits\.hostWrites; 256 MiB used already\) is spent/)
   expect(r.unhandled).toEqual([])
   const written = fs.readdirSync(fx.path('test/__snapshots__')).filter((f) => f.startsWith('flood-'))
   expect(written.reduce((sum, f) => sum + fs.statSync(fx.path(`test/__snapshots__/${f}`)).size, 0)).toBe(256 * 1024 * 1024)

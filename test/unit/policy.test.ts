@@ -11,6 +11,9 @@ describe('validateOptions', () => {
     [{ netwrok: 'host' }, 'option `netwrok` is "host"; expected one of the known options (did you mean `network`?)'],
     [{ rules: [{ files: 'a', limts: {} }] }, 'option `rules[0].limts` is {}; expected one of the known options (did you mean `rules[0].limits`?)'],
     [{ shiny: true }, 'option `shiny` is true; expected one of the known options: network,'],
+    [{ limits: { output: 'lots' } }, 'option `limits.output` is "lots"; expected a size such as \'64M\' or \'1G\' (binary units), at least 1M'],
+    [{ limits: { messages: 10 } }, 'option `limits.messages` is 10; expected a whole number of messages per second, at least 100'],
+    [{ rules: [{ files: 'a', limits: { mesages: 500 } }] }, 'option `rules[0].limits.mesages` is 500; expected no such limit (did you mean `rules[0].limits.messages`?)'],
     [{ fs: { tmpSize: 'lots' } }, 'option `fs.tmpSize` is "lots"; expected a size such as'],
     [{ fs: { readonly: ['/a', 3] } }, 'option `fs.readonly[1]` is 3; expected a non-empty string'],
     [{ env: { allow: 'GITHUB_*' } }, 'option `env.allow` is "GITHUB_*"; expected an array of variable name globs'],
@@ -104,5 +107,13 @@ describe('resolveUser (who the worker is when Vitest is root)', () => {
     expect(resolveUser('owner', { uid: 0, gid: 0 })).toEqual({ uid: 65534, gid: 65534 })
     expect(resolveUser('nobody', { uid: 1000, gid: 100 })).toEqual({ uid: 65534, gid: 65534 })
     expect(resolveUser({ uid: 1001, gid: 1002 }, { uid: 0, gid: 0 })).toEqual({ uid: 1001, gid: 1002 })
+  })
+})
+
+describe('budgets', () => {
+  test('defaults, and a rule overrides one budget for its files, keeping the others', () => {
+    const resolver = createPolicyResolver(validateOptions({ limits: { hostWrites: '64M' }, rules: [{ files: 'big/**', limits: { output: '1G' } }] }), root)
+    expect(resolver.forFile('/proj/a.test.ts').budgets).toEqual({ hostWrites: 64 * 2 ** 20, coverage: 2 ** 30, output: 64 * 2 ** 20, messages: 20_000, messageSize: 256 * 2 ** 20 })
+    expect(resolver.forFile('/proj/big/a.test.ts').budgets).toMatchObject({ hostWrites: 64 * 2 ** 20, output: 2 ** 30 })
   })
 })
