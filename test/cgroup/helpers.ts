@@ -122,4 +122,13 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Polls `condition` until it holds; fails after `timeoutMs` (a hang guard, not a timing assertion). */
+export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 export { repo }
