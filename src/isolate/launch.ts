@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { bwrapArgs, type BwrapFeatures } from './bwrap.js'
+import { inheritedFds, INHERITED_FDS_ENV } from './inherited-fds.js'
 import type { LaunchPlan } from './plan.js'
 
 export interface LaunchOptions {
@@ -17,7 +18,9 @@ export function launch(plan: LaunchPlan, options: LaunchOptions): ChildProcess {
   const { args, inputs } = bwrapArgs(plan, options.features)
   const argv = options.wrap([options.bwrap, ...args])
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', 'ipc', ...inputs.map(() => 'pipe' as const)]
-  const child = spawn(argv[0], argv.slice(1), { stdio, env: plan.env, serialization: 'advanced' })
+  // The worker closes what it would inherit from us besides stdio (see inherited-fds.ts).
+  const env = { ...plan.env, [INHERITED_FDS_ENV]: inheritedFds(stdio.length).join(',') }
+  const child = spawn(argv[0], argv.slice(1), { stdio, env, serialization: 'advanced' })
   inputs.forEach((data, i) => {
     const stream = child.stdio[4 + i] as NodeJS.WritableStream | null
     // bwrap may die before reading everything; the exit is reported elsewhere, not as an EPIPE crash.

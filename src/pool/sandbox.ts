@@ -8,6 +8,7 @@ import { chownSync, mkdirSync } from 'node:fs'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
+import { CLOSE_INHERITED_FDS } from '../isolate/inherited-fds.js'
 import { isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
@@ -72,7 +73,8 @@ export class Sandbox {
       host: project.host,
       root: project.root,
       needs: project.needs,
-      command: [project.node, ...options.execArgv, shared.workerEntry(options)],
+      // First of all, the worker closes the descriptors it inherited by accident.
+      command: [project.node, '--require', CLOSE_INHERITED_FDS, ...options.execArgv, shared.workerEntry(options)],
       workerEnv: options.env,
       configEnv: shared.configEnv(options.project),
       seccomp: this.resources.seccomp,
