@@ -8,6 +8,7 @@ import { chownSync, mkdirSync } from 'node:fs'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
+import { reaped } from '../isolate/reap-sandboxes.js'
 import { CLOSE_INHERITED_FDS } from '../isolate/inherited-fds.js'
 import { isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
 import { describeExit } from './exit.js'
@@ -185,6 +186,8 @@ export class Sandbox {
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     clearTimeout(this.wallTimer)
+    // The sandbox has ended once all of it has been waited for, bwrap's own pid 1 included.
+    await reaped(this.child!)
     const wasAlive = this.alive
     this.alive = false
     const reason = this.timedOut
