@@ -13,18 +13,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { FIXTURES } from './helpers/run-fixture.js'
+import type { Listing } from '../fixtures/configured/test/inherited-fds.test.js'
 
 const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
 const ROOT = path.join(FIXTURES, 'configured')
 
-interface Fd {
-  fd: number
-  target: string
-  dev: number
-  ino: number
-  cloexec: boolean
-}
-type Listing = { fds?: Fd[]; error?: string }
 
 /** The host's side: what is passed in, and what would show that the sandbox reached it. */
 interface Host {
