@@ -203,7 +203,7 @@ function setUp(): Setup {
   const layout = locateCgroups(parseProcCgroup(readProc('/proc/self/cgroup')), parseMountinfo(readProc('/proc/self/mountinfo')))
   if (layout.version === null) throw new Unavailable(layout.reason, null)
   const owner = ownerStamp()
-  const runName = ownedDirName({ kind: 'run' }, owner, randomBytes(4).toString('hex'))
+  const runName = ownedDirName('run', owner, randomBytes(4).toString('hex'))
   return layout.version === 1 ? setUpV1(layout.hierarchies, runName, owner.pidNs) : setUpV2(layout.unified, runName, owner)
 }
 
@@ -427,7 +427,7 @@ function setUpV2Under(parent: string, runName: string, owner: OwnerStamp, how: '
       // The leaf's name records what we are about to enable in parent, for whoever has to undo it
       // should this process die first.
       const enabling = controllersToEnable(wanted, available, subtreeOf(parent))
-      const mainDir = join(base, ownedDirName({ kind: 'main', enabled: enabling }, owner, randomBytes(4).toString('hex')))
+      const mainDir = join(base, ownedDirName('main', owner, randomBytes(4).toString('hex'), enabling))
       cgfs.makeDir(mainDir)
       delegation = { cgroup: parent, base, leaf: mainDir, enabled: [], users: 1 }
       delegations.set(mainDir, delegation)

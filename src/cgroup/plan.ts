@@ -99,9 +99,11 @@ export const UNKNOWN_PID_NS = '0'
 
 export type OwnedDir = ({ kind: 'run' } | { kind: 'main'; enabled: string[] }) & OwnerStamp
 
-export function ownedDirName(dir: { kind: 'run' } | { kind: 'main'; enabled: readonly string[] }, owner: OwnerStamp, random: string): string {
-  const name = `${dir.kind}-${owner.pid}-${owner.startTime}-${owner.pidNs}-${random}`
-  return dir.kind === 'run' ? name : `${name}-${dir.enabled.length > 0 ? dir.enabled.join('+') : 'none'}`
+export function ownedDirName(kind: 'run', owner: OwnerStamp, random: string): string
+export function ownedDirName(kind: 'main', owner: OwnerStamp, random: string, enabled: readonly string[]): string
+export function ownedDirName(kind: OwnedDir['kind'], owner: OwnerStamp, random: string, enabled?: readonly string[]): string {
+  const name = `${kind}-${owner.pid}-${owner.startTime}-${owner.pidNs}-${random}`
+  return kind === 'run' ? name : `${name}-${enabled!.length > 0 ? enabled!.join('+') : 'none'}`
 }
 
 export function parseOwnedDirName(name: string): OwnedDir | null {

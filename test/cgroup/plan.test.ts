@@ -70,15 +70,15 @@ describe('controllersToEnable', () => {
 describe('owned directory names', () => {
   const owner = { pid: 4242, startTime: '987654', pidNs: '4026531836' }
   it('round-trips', () => {
-    const name = ownedDirName({ kind: 'run' }, owner, 'a1b2c3d4')
+    const name = ownedDirName('run', owner, 'a1b2c3d4')
     expect(name).toBe('run-4242-987654-4026531836-a1b2c3d4')
     expect(parseOwnedDirName(name)).toEqual({ kind: 'run', ...owner })
   })
   it('a main leaf carries the controllers its owner enabled in the delegated cgroup', () => {
-    const name = ownedDirName({ kind: 'main', enabled: ['cpu', 'memory', 'pids'] }, owner, 'ff')
+    const name = ownedDirName('main', owner, 'ff', ['cpu', 'memory', 'pids'])
     expect(name).toBe('main-4242-987654-4026531836-ff-cpu+memory+pids')
     expect(parseOwnedDirName(name)).toEqual({ kind: 'main', ...owner, enabled: ['cpu', 'memory', 'pids'] })
-    const none = ownedDirName({ kind: 'main', enabled: [] }, owner, 'ff')
+    const none = ownedDirName('main', owner, 'ff', [])
     expect(none).toBe('main-4242-987654-4026531836-ff-none')
     expect(parseOwnedDirName(none)).toEqual({ kind: 'main', ...owner, enabled: [] })
   })
