@@ -24,7 +24,7 @@ start=$(date +%s)
 guest=$(cat <<'GUEST'
 set -eu
 export NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false CI=true
-FILES="test/cgroup/real.test.ts test/cgroup/unavailable.test.ts test/limits.test.ts"
+FILES="test/cgroup/real.test.ts test/cgroup/delegation.test.ts test/cgroup/unavailable.test.ts test/limits.test.ts"
 echo "== cgroup v2, root: $(cat /proc/self/cgroup) =="
 node_modules/.bin/vitest run --reporter=verbose $FILES
 node bench/cgroup-cpu.mjs 0.5 2

@@ -7,14 +7,16 @@
  *   cgroup v2, writable namespace root (root, or a rootless container whose root is delegated):
  *     <mount>/vitest-pool-nsjail/run-…/w-<n>
  *   cgroup v2, delegated cgroup C that we are in (systemd-run --user --scope -p Delegate=yes):
- *     C/vitest-pool-nsjail/main-…     our own process (and the ancestors that launched us)
+ *     C/vitest-pool-nsjail/main-…     our own process (and the ancestors that launched us); its
+ *                                     name lists the controllers we enabled in C
  *     C/vitest-pool-nsjail/run-…/w-<n>
  *     The no-internal-processes rule forbids enabling controllers in C's subtree_control while
  *     processes sit in C, so we move ourselves into the `main-…` leaf first. Processes in C that
  *     are our ancestors (npx, npm, the shell of `echo $$ > …/cgroup.procs`) or descendants are
  *     moved too: they are the command the cgroup was delegated for, and C cannot distribute
  *     memory otherwise. Any other process in C makes us give up and say which one. On close we
- *     undo it (controllers off, processes back into C) when no other run still uses the subtree.
+ *     undo it (our controllers off, processes back into C) when no other run still uses the
+ *     subtree; a later run from a shell left in the leaf of a dead run undoes what that run did.
  *   cgroup v1: in each hierarchy (memory, pids, cpu) separately, under our own cgroup there:
  *     <our memory cgroup>/vitest-pool-nsjail/run-…/w-<n>, <our pids cgroup>/…, <our cpu cgroup>/…
  */
@@ -36,13 +38,14 @@ import {
 import {
   type CgroupCounters,
   controllersFor,
+  controllersToEnable,
   describeKill,
   limitWrites,
   type OwnerStamp,
   ownedDirName,
   ownerIsGone,
   parseOwnedDirName,
-  subtreeControlLine,
+  UNKNOWN_PID_NS,
 } from './plan.js'
 import type { Limits } from './types.js'
 
@@ -178,11 +181,12 @@ function ownerStamp(): OwnerStamp {
   return { pid: process.pid, startTime: stat.startTime, pidNs: ownPidNs() }
 }
 
+/** Unknown (it then matches no other namespace, ours included) when the link cannot be read. */
 function ownPidNs(): string {
   try {
-    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0'
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? UNKNOWN_PID_NS
   } catch {
-    return '0'
+    return UNKNOWN_PID_NS
   }
 }
 
@@ -278,10 +282,9 @@ function subtreeOf(dir: string): string[] {
 
 /** Enables `wanted` in dir's subtree_control (those available); returns what it had to add. */
 function enableControllers(dir: string, wanted: readonly string[]): string[] {
-  const before = subtreeOf(dir)
-  const line = subtreeControlLine(wanted, controllersOf(dir), before)
-  if (line !== null) cgfs.writeText(join(dir, 'cgroup.subtree_control'), line)
-  return wanted.filter((c) => !before.includes(c) && line?.includes(`+${c}`))
+  const adding = controllersToEnable(wanted, controllersOf(dir), subtreeOf(dir))
+  if (adding.length > 0) cgfs.writeText(join(dir, 'cgroup.subtree_control'), adding.map((c) => `+${c}`).join(' '))
+  return adding
 }
 
 function requireMemoryAndPids(dir: string): string[] {
@@ -421,19 +424,24 @@ function setUpV2Under(parent: string, runName: string, owner: OwnerStamp, how: '
     cgfs.makeDir(base)
     reap(base, owner.pidNs)
     if (how === 'delegated') {
-      const mainDir = join(base, ownedDirName('main', owner, randomBytes(4).toString('hex')))
+      // The leaf's name records what we are about to enable in parent, for whoever has to undo it
+      // should this process die first.
+      const enabling = controllersToEnable(wanted, available, subtreeOf(parent))
+      const mainDir = join(base, ownedDirName('main', owner, randomBytes(4).toString('hex'), enabling))
       cgfs.makeDir(mainDir)
       delegation = { cgroup: parent, base, leaf: mainDir, enabled: [], users: 1 }
       delegations.set(mainDir, delegation)
-      delegation.enabled = vacate(parent, mainDir, wanted)
+      vacate(parent, mainDir, enabling)
+      delegation.enabled = enabling
     } else if (how === 'leaf' && leaf) {
       delegation = delegations.get(leaf)
       if (delegation) delegation.users++
       else {
         const stamp = parseOwnedDirName(basename(leaf))
-        if (stamp && ownerIsGone(stamp, owner.pidNs, startTimeOf(stamp.pid))) {
-          // Its owner enabled these in parent, which held processes before: all of them go at the end.
-          delegation = { cgroup: parent, base, leaf, enabled: subtreeOf(parent), users: 1 }
+        if (stamp?.kind === 'main' && ownerIsGone(stamp, owner.pidNs, startTimeOf(stamp.pid))) {
+          // We take over undoing its owner's setup: what its name says it enabled, and nothing that
+          // parent's subtree_control gained otherwise (before it, or since).
+          delegation = { cgroup: parent, base, leaf, enabled: stamp.enabled, users: 1 }
           delegations.set(leaf, delegation)
         }
       }
@@ -451,14 +459,15 @@ function setUpV2Under(parent: string, runName: string, owner: OwnerStamp, how: '
 
 /**
  * Moves our process (and our ancestors and descendants found in `cgroup`) into `leaf`, then
- * enables `wanted` in cgroup's subtree_control. Returns the controllers it enabled.
+ * enables `wanted` in cgroup's subtree_control.
  * Throws Unavailable naming the foreign processes that keep `cgroup` from distributing resources.
  */
-function vacate(cgroup: string, leaf: string, wanted: readonly string[]): string[] {
+function vacate(cgroup: string, leaf: string, wanted: readonly string[]): void {
   cgfs.moveProcess(process.pid, leaf)
   for (let attempt = 0; ; attempt++) {
     try {
-      return enableControllers(cgroup, wanted)
+      enableControllers(cgroup, wanted)
+      return
     } catch (error) {
       if (!(error instanceof cgfs.CgroupFsError) || error.code !== 'EBUSY' || attempt >= 5) throw error
     }

@@ -69,19 +69,21 @@ export function controllersFor(limits: Limits): Controller[] {
 }
 
 /**
- * The line to write into a v2 `cgroup.subtree_control` so that `wanted` controllers are enabled,
- * given what is `available` (cgroup.controllers) and already `enabled`; null when nothing to do.
+ * The controllers to write into a v2 `cgroup.subtree_control` (as `+name`) so that `wanted` ones are
+ * enabled, given what is `available` (cgroup.controllers) and already `enabled`: only what is missing.
  * Controllers that are not available are left out (the caller decides whether that is fatal).
  */
-export function subtreeControlLine(wanted: readonly string[], available: readonly string[], enabled: readonly string[]): string | null {
-  const add = wanted.filter((c) => available.includes(c) && !enabled.includes(c))
-  return add.length === 0 ? null : add.map((c) => `+${c}`).join(' ')
+export function controllersToEnable(wanted: readonly string[], available: readonly string[], enabled: readonly string[]): string[] {
+  return wanted.filter((c) => available.includes(c) && !enabled.includes(c))
 }
 
 // ---------------------------------------------------------------------------------------------
-// Run directory names: `run-<pid>-<starttime>-<pidns>-<random>` (and `main-…` for the leaf that
-// holds our own processes in a delegated v2 cgroup). The owner is gone when no process with that
-// pid exists in our pid namespace, or one exists with another start time (the pid was reused).
+// Run directory names: `run-<pid>-<starttime>-<pidns>-<random>`, and for the leaf that holds our own
+// processes in a delegated v2 cgroup `main-<pid>-<starttime>-<pidns>-<random>-<enabled>`, where
+// <enabled> lists the controllers its owner turned on in the delegated cgroup (`cpu+memory+pids`, or
+// `none`): should the owner die, whoever takes the leaf over turns off exactly those. The owner is
+// gone when no process with that pid exists in our pid namespace, or one exists with another start
+// time (the pid was reused).
 // ---------------------------------------------------------------------------------------------
 
 export interface OwnerStamp {
@@ -92,25 +94,35 @@ export interface OwnerStamp {
   pidNs: string
 }
 
-export type OwnedKind = 'run' | 'main'
+/** Stamped when /proc/self/ns/pid cannot be read. No namespace has inode 0, so it matches none. */
+export const UNKNOWN_PID_NS = '0'
 
-export function ownedDirName(kind: OwnedKind, owner: OwnerStamp, random: string): string {
-  return `${kind}-${owner.pid}-${owner.startTime}-${owner.pidNs}-${random}`
+export type OwnedDir = ({ kind: 'run' } | { kind: 'main'; enabled: string[] }) & OwnerStamp
+
+export function ownedDirName(kind: 'run', owner: OwnerStamp, random: string): string
+export function ownedDirName(kind: 'main', owner: OwnerStamp, random: string, enabled: readonly string[]): string
+export function ownedDirName(kind: OwnedDir['kind'], owner: OwnerStamp, random: string, enabled?: readonly string[]): string {
+  const name = `${kind}-${owner.pid}-${owner.startTime}-${owner.pidNs}-${random}`
+  return kind === 'run' ? name : `${name}-${enabled!.length > 0 ? enabled!.join('+') : 'none'}`
 }
 
-export function parseOwnedDirName(name: string): ({ kind: OwnedKind } & OwnerStamp) | null {
-  const match = /^(run|main)-(\d+)-(\d+)-(\d+)-[a-z0-9]+$/.exec(name)
-  if (!match) return null
-  return { kind: match[1] as OwnedKind, pid: Number(match[2]), startTime: match[3], pidNs: match[4] }
+export function parseOwnedDirName(name: string): OwnedDir | null {
+  const match = /^(run|main)-(\d+)-(\d+)-(\d+)-[a-z0-9]+(?:-(none|[a-z_]+(?:\+[a-z_]+)*))?$/.exec(name)
+  // A `main-…` leaf always says what it enabled, a run directory never does.
+  if (!match || (match[1] === 'main') !== (match[5] !== undefined)) return null
+  const owner = { pid: Number(match[2]), startTime: match[3], pidNs: match[4] }
+  if (match[1] === 'run') return { kind: 'run', ...owner }
+  return { kind: 'main', ...owner, enabled: match[5] === 'none' ? [] : match[5].split('+') }
 }
 
 /**
  * Whether a directory stamped with `owner` belongs to a run that has ended. `currentStartTime` is
  * the start time of the process that now has owner.pid (null if none). Directories from another
- * pid namespace are never judged: their pids mean nothing here.
+ * pid namespace are never judged: their pids mean nothing here; nor are any when either namespace
+ * is unknown, since then there is no telling whether the pids are comparable.
  */
 export function ownerIsGone(owner: OwnerStamp, ourPidNs: string, currentStartTime: string | null): boolean {
-  if (owner.pidNs !== ourPidNs) return false
+  if (ourPidNs === UNKNOWN_PID_NS || owner.pidNs !== ourPidNs) return false
   return currentStartTime === null || currentStartTime !== owner.startTime
 }
 

@@ -79,7 +79,8 @@ export async function probeBwrap(option: string | undefined, identity: Identity)
   }
   const features = bwrapFeatures(version)
   const probe = [
-    bin, ...namespaceArgs(identity, 'loopback', features), '--die-with-parent',
+    // --as-pid-1: no reaper of bwrap's, which the monitor would not wait for (see reap-sandboxes.ts).
+    bin, ...namespaceArgs(identity, 'loopback', features), '--as-pid-1', '--die-with-parent',
     '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', ...switchUser(identity), '/bin/sh', '-c', 'exit 0',
   ]
   try {

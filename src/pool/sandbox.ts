@@ -8,6 +8,8 @@ import path from 'node:path'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
+import { reaped } from '../isolate/reap-sandboxes.js'
+import { CLOSE_INHERITED_FDS } from '../isolate/inherited-fds.js'
 import { CHANNEL_FD } from '../worker/channel.js'
 import { Connection } from '../channel/connection.js'
 import { ChannelViolation } from '../channel/frames.js'
@@ -99,7 +101,8 @@ export class Sandbox {
       host: project.host,
       root: project.root,
       needs: project.needs,
-      command: [project.node, ...options.execArgv, ...shared.workerEntry(options)],
+      // First of all, the worker closes the descriptors it inherited by accident.
+      command: [project.node, '--require', CLOSE_INHERITED_FDS, ...options.execArgv, ...shared.workerEntry(options)],
       workerEnv: options.env,
       configEnv: configEnv(options.project),
       seccomp: this.resources.seccomp,
@@ -226,6 +229,8 @@ export class Sandbox {
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     clearTimeout(this.wallTimer)
+    // The sandbox has ended once all of it has been waited for, bwrap's own pid 1 included.
+    await reaped(this.child!)
     const wasAlive = this.alive
     this.alive = false
     const reason = this.violation ?? (this.timedOut

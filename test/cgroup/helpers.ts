@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
+import { parseOwnedDirName } from '../../src/cgroup/plan.js'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -94,6 +95,23 @@ export function listTree(dir: string): string[] {
   return found.sort()
 }
 
+/** Inode of our pid namespace, as run directory names stamp it. */
+const ourPidNs = /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))![1]
+
+/**
+ * The pool's cgroup directories (any hierarchy) that runs of `pid` made: their run and `main-…`
+ * directories and everything below. Other runs on the machine (a concurrent Vitest, another checkout's
+ * tests) come and go at any time, so a test counts only what its own run created.
+ */
+export function cgroupDirsOf(pid: number): string[] {
+  return listTree('/sys/fs/cgroup').filter((dir) =>
+    dir.split('/').some((segment) => {
+      const owner = parseOwnedDirName(segment)
+      return owner?.pid === pid && owner.pidNs === ourPidNs
+    }),
+  )
+}
+
 /** Whether `pid` is a live process (a zombie waiting to be reaped counts as dead). */
 export function pidAlive(pid: number): boolean {
   try {
@@ -101,6 +119,15 @@ export function pidAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
   } catch {
     return false
+  }
+}
+
+/** Polls `condition` until it holds; fails after `timeoutMs` (a hang guard, not a timing assertion). */
+export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting')
+    await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
 

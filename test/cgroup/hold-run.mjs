@@ -1,7 +1,7 @@
 // A process holding a cgroup run, for the SIGINT/SIGKILL cleanup tests:
 //   node hold-run.mjs <compiled cgroup index.js>
 // Opens a run ('required'), creates a worker, starts `sleep` inside it through enterCommand,
-// prints {"runDirs", "workerDirs", "sleepPid"} as one JSON line, then waits to be signalled.
+// prints {"pid", "runDirs", "workerDirs", "sleepPid"} as one JSON line, then waits to be signalled.
 // Like Vitest, it turns SIGINT into process.exit(130), so 'exit' handlers run.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -19,5 +19,5 @@ for (let i = 0; i < 500; i++) {
   if (cmdline.startsWith('sleep\0')) break
   await new Promise((resolve) => setTimeout(resolve, 10))
 }
-console.log(JSON.stringify({ runDirs: run.dirs, workerDirs: worker.dirs, sleepPid: sleeper.pid }))
+console.log(JSON.stringify({ pid: process.pid, runDirs: run.dirs, workerDirs: worker.dirs, sleepPid: sleeper.pid }))
 setInterval(() => {}, 1 << 30)

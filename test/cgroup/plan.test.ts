@@ -7,6 +7,7 @@ import { ENTER_FAILED_EXIT_CODE, ENTER_FAILED_MESSAGE, enterCommand } from '../.
 import { DEFAULT_LIMITS } from '../../src/cgroup/limits.js'
 import {
   controllersFor,
+  controllersToEnable,
   cpuQuotaUs,
   describeKill,
   limitWrites,
@@ -14,7 +15,7 @@ import {
   ownerIsGone,
   parseFlatKeyed,
   parseOwnedDirName,
-  subtreeControlLine,
+  UNKNOWN_PID_NS,
 } from '../../src/cgroup/plan.js'
 import type { Limits } from '../../src/cgroup/types.js'
 
@@ -58,11 +59,11 @@ describe('limitWrites', () => {
   })
 })
 
-describe('subtreeControlLine', () => {
+describe('controllersToEnable', () => {
   it('adds what is wanted, available and not yet enabled', () => {
-    expect(subtreeControlLine(['memory', 'pids', 'cpu'], ['cpu', 'memory', 'pids', 'io'], [])).toBe('+memory +pids +cpu')
-    expect(subtreeControlLine(['memory', 'pids', 'cpu'], ['memory', 'pids'], ['memory'])).toBe('+pids')
-    expect(subtreeControlLine(['memory', 'pids'], ['memory', 'pids'], ['pids', 'memory'])).toBeNull()
+    expect(controllersToEnable(['memory', 'pids', 'cpu'], ['cpu', 'memory', 'pids', 'io'], [])).toEqual(['memory', 'pids', 'cpu'])
+    expect(controllersToEnable(['memory', 'pids', 'cpu'], ['memory', 'pids'], ['memory'])).toEqual(['pids'])
+    expect(controllersToEnable(['memory', 'pids'], ['memory', 'pids'], ['pids', 'memory'])).toEqual([])
   })
 })
 
@@ -72,16 +73,31 @@ describe('owned directory names', () => {
     const name = ownedDirName('run', owner, 'a1b2c3d4')
     expect(name).toBe('run-4242-987654-4026531836-a1b2c3d4')
     expect(parseOwnedDirName(name)).toEqual({ kind: 'run', ...owner })
-    expect(parseOwnedDirName(ownedDirName('main', owner, 'ff'))?.kind).toBe('main')
+  })
+  it('a main leaf carries the controllers its owner enabled in the delegated cgroup', () => {
+    const name = ownedDirName('main', owner, 'ff', ['cpu', 'memory', 'pids'])
+    expect(name).toBe('main-4242-987654-4026531836-ff-cpu+memory+pids')
+    expect(parseOwnedDirName(name)).toEqual({ kind: 'main', ...owner, enabled: ['cpu', 'memory', 'pids'] })
+    const none = ownedDirName('main', owner, 'ff', [])
+    expect(none).toBe('main-4242-987654-4026531836-ff-none')
+    expect(parseOwnedDirName(none)).toEqual({ kind: 'main', ...owner, enabled: [] })
   })
   it('ignores names that are not ours', () => {
-    for (const name of ['w-1', 'run-1-2-3', 'session-3.scope', 'run-a-1-2-x', 'run-1-2-3-X']) expect(parseOwnedDirName(name)).toBeNull()
+    for (const name of ['w-1', 'run-1-2-3', 'session-3.scope', 'run-a-1-2-x', 'run-1-2-3-X', 'run-1-2-3-ff-memory', 'main-1-2-3-ff', 'main-1-2-3-ff-Memory']) {
+      expect(parseOwnedDirName(name), name).toBeNull()
+    }
   })
   it('judges an owner gone when its pid is free or reused, never across pid namespaces', () => {
     expect(ownerIsGone(owner, owner.pidNs, null)).toBe(true)
     expect(ownerIsGone(owner, owner.pidNs, '111')).toBe(true) // pid reused by a younger process
     expect(ownerIsGone(owner, owner.pidNs, owner.startTime)).toBe(false)
     expect(ownerIsGone(owner, '4026532000', null)).toBe(false)
+  })
+  it('judges nobody when a pid namespace is unknown: pids of two unknown namespaces are not comparable', () => {
+    const unknown = { ...owner, pidNs: UNKNOWN_PID_NS }
+    expect(ownerIsGone(unknown, UNKNOWN_PID_NS, null)).toBe(false)
+    expect(ownerIsGone(unknown, owner.pidNs, null)).toBe(false)
+    expect(ownerIsGone(owner, UNKNOWN_PID_NS, null)).toBe(false)
   })
 })
 

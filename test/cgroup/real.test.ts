@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BASE_DIR_NAME, DEFAULT_LIMITS, enterCommand, openCgroups, type CgroupRun } from '../../src/cgroup/index.js'
 import { parseOwnedDirName } from '../../src/cgroup/plan.js'
 import type { Limits } from '../../src/cgroup/types.js'
-import { compileCgroupModule, listTree, pidAlive, repo, run } from './helpers.js'
+import { compileCgroupModule, listTree, pidAlive, repo, run, waitFor } from './helpers.js'
 
 const M = 2 ** 20
 const probeWarnings: string[] = []
@@ -223,12 +223,4 @@ describe('cgroups: false', () => {
 
 function split(argv: string[]): [string, string[]] {
   return [argv[0], argv.slice(1)]
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }

@@ -10,7 +10,7 @@ import { factsByName, runFixture, type FixtureRun } from '../helpers/run-fixture
 
 interface Probe {
   name: string
-  pidns: string
+  sandbox: string
   hostname: string
   filesInThisProcess: string[]
   poolId: string
@@ -47,11 +47,11 @@ test('isolate: false: files of one policy share a sandbox, a rule gives another 
   allPassed(run)
   const facts = factsByName(run) as unknown as Record<string, Probe>
   expect(Object.keys(facts).sort()).toEqual(['a', 'b', 'd', 'special'])
-  // One process (one pid namespace) ran a, b and d, one after the other, keeping its globals.
-  expect(new Set([facts.a.pidns, facts.b.pidns, facts.d.pidns]).size).toBe(1)
+  // One process (one sandbox) ran a, b and d, one after the other, keeping its globals.
+  expect(new Set([facts.a.sandbox, facts.b.sandbox, facts.d.sandbox]).size).toBe(1)
   expect(facts.d.filesInThisProcess).toEqual(['a', 'b', 'd'])
   // The rule's file ran in a sandbox of its own, with its policy.
-  expect(facts.special.pidns).not.toBe(facts.a.pidns)
+  expect(facts.special.sandbox).not.toBe(facts.a.sandbox)
   expect(facts.special.hostname).toBe('special')
   expect(facts.a.hostname).toBe('nsjail')
   expect(facts.special.filesInThisProcess).toEqual(['special'])
@@ -67,7 +67,7 @@ for (const cli of [{ maxWorkers: 1 }, { fileParallelism: false }]) {
     const p = probes(run)
     expect(p).toHaveLength(3)
     expect(overlaps(p), JSON.stringify(p)).toBe(false)
-    expect(new Set(p.map((x) => x.pidns)).size).toBe(3)
+    expect(new Set(p.map((x) => x.sandbox)).size).toBe(3)
     expect(p.map((x) => x.poolId)).toEqual(['1', '1', '1'])
     expect(new Set(p.map((x) => x.workerId)).size).toBe(3)
   })
