@@ -4,9 +4,9 @@
  * and Vitest's main process lives to report it all. On Node's IPC channel (before the pool framed
  * its own) the first of these took the whole run down from inside Node's deserializer.
  */
-import { execFileSync } from 'node:child_process'
 import { beforeAll, expect, test } from 'vitest'
 import { runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+import { descendantArgs } from '../helpers/processes.js'
 
 let run: FixtureRun
 
@@ -47,6 +47,5 @@ test.each([
 })
 
 test('no sandbox of the run is left', () => {
-  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-  expect(ps).not.toMatch(/fixtures\/channel/)
+  expect(descendantArgs().filter((args) => args.includes('fixtures/channel'))).toEqual([])
 })
