@@ -8,7 +8,7 @@
  * package.json above the refused path (the package root is what to allow, ../isolate/package-root.ts).
  *
  * The rule is one sentence: the main process may touch a path on the worker's behalf only when the
- * sandbox could read it itself (`readable` ∪ `writable`, the same set its mounts expose), compared on
+ * sandbox could read it itself (`readable` ∪ `writable` less `hidden`: what its mounts expose), compared on
  * real paths (symlinks resolved on the host; for a path that does not exist yet, its nearest existing
  * parent). Where the main process would read or write a file the sandbox can change (5.x benchmark
  * results, 5.x coverage files, attachments in a writable folder), a check would race with the
@@ -59,6 +59,8 @@ export interface FirewallAccess {
   readable: string[]
   /** Absolute host paths the sandbox may write (and so read): its writable mounts. */
   writable: string[]
+  /** Absolute host paths inside those that the sandbox sees only a stand-in for (credential files): never read for it. */
+  hidden?: string[]
 }
 
 export interface FirewallOptions {
@@ -142,6 +144,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
   const writableLexical = unique(access.writable.map((p) => path.resolve(p)))
   const readRoots = unique([...access.readable, ...access.writable].map((p) => locateUncached(path.resolve(p)).real))
   const writeRoots = unique(writableLexical.map((p) => locateUncached(p).real))
+  const hiddenRoots = unique((access.hidden ?? []).map((p) => locateUncached(path.resolve(p)).real))
   const realRoot = locateUncached(root).real
   const cache = new Map<string, Located>()
   /** birpc call id → the method and first argument, for the answers `inspectReply` checks. */
@@ -172,7 +175,7 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
     const hit = cache.get(p)
     if (hit) return hit
     const { real, kind } = locateUncached(p)
-    const located: Located = { real, kind, readable: under(real, readRoots) }
+    const located: Located = { real, kind, readable: under(real, readRoots) && !under(real, hiddenRoots) }
     // Only what the sandbox cannot change is cached: an existing path outside its writable roots.
     if (kind !== 'missing' && !under(p, writableLexical) && !under(real, writeRoots)) {
       if (cache.size >= CACHE_LIMIT) cache.clear()
@@ -187,10 +190,12 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
 
   function readRefusal(call: Call, p: string, located: Located): Refusal {
     const where = located.real === p ? `the path ${p}` : `the path ${p} leads (through a symlink) to ${located.real}, which`
-    return new Refusal(
-      `${PREFIX} ${callText(call)}: ${where} is outside what this test file may read. ` +
-        `Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, realRoot))}] ${allow()}.`,
-    )
+    // Naming a hidden path itself in fs.readonly is what shows it (src/isolate/conceal.ts).
+    const hidden = hiddenRoots.find((h) => under(located.real, [h]))
+    const why = hidden !== undefined
+      ? `is hidden from the sandbox (a credential file, or fs.hide). Show it with fs.readonly: [${JSON.stringify(hidden)}]`
+      : `is outside what this test file may read. Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, realRoot))}]`
+    return new Refusal(`${PREFIX} ${callText(call)}: ${where} ${why} ${allow()}.`)
   }
 
   /** Refuses unless `p` (absolute; normalised here) is readable. */
