@@ -67,6 +67,10 @@ export function bwrapArgs(plan: LaunchPlan, features: BwrapFeatures): { args: st
       case 'file':
         args.push('--perms', '0444', '--file', input(op.data), op.dest)
         break
+      case 'ro-bind-data':
+        // bwrap's default for this is 0600, which the root-launched worker (another user) cannot read.
+        args.push('--perms', '0444', '--ro-bind-data', input(op.data), op.dest)
+        break
       case 'tmpfs':
         if (op.size !== null && features.tmpfsSize) args.push('--size', String(op.size))
         if (op.perms !== undefined) args.push('--perms', op.perms)

@@ -2,13 +2,15 @@
  * A policy becomes a launch plan: plain data describing the whole sandbox (setup operations in the
  * order they apply, identity, environment, command, seccomp program). Pure, so every decision about
  * what a test can see is unit-testable; src/isolate/bwrap.ts turns it into argv and launch.ts runs it.
- * The plan also carries `access`, the host paths the sandbox can read and write: the RPC firewall
- * polices the worker's channel with exactly this set, so mounts and firewall never disagree.
+ * The plan also carries `access`, the host paths the sandbox can read and write, and those hidden
+ * inside them: the RPC firewall polices the worker's channel with exactly this set, so mounts and
+ * firewall never disagree.
  */
 import path from 'node:path'
 import { etcFiles, type Identity } from './etc.js'
 import { sandboxEnv } from './env.js'
 import { envFiles } from './preload.js'
+import { concealOps, type Concealed } from './conceal.js'
 import type { Policy } from '../policy/types.js'
 
 /** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
@@ -16,6 +18,8 @@ export type SetupOp =
   | { op: 'ro-bind' | 'bind'; src: string; dest: string }
   | { op: 'symlink'; target: string; dest: string }
   | { op: 'file'; dest: string; data: string }
+  /** A read-only file with this content mounted over an existing path (a credential's stand-in). */
+  | { op: 'ro-bind-data'; dest: string; data: string }
   | { op: 'tmpfs'; dest: string; size: number | null; perms?: string }
   | { op: 'proc'; dest: string }
   | { op: 'dev'; dest: string }
@@ -56,6 +60,8 @@ export interface PlanInput {
    * sandbox sees, and the pool reads `src` itself.
    */
   privateMounts?: Array<{ src: string; dest: string }>
+  /** Credential files in the mounts and their stand-ins (./find-concealed.ts): covered, and hidden from the firewall. */
+  concealed?: Concealed[]
 }
 
 export interface LaunchPlan {
@@ -67,7 +73,8 @@ export interface LaunchPlan {
   env: Record<string, string>
   command: string[]
   seccomp: Buffer | null
-  access: { readable: string[]; writable: string[] }
+  /** `hidden`: paths inside `readable`/`writable` the sandbox sees only a stand-in for. */
+  access: { readable: string[]; writable: string[]; hidden: string[] }
 }
 
 const isInside = (child: string, parent: string) => child === parent || child.startsWith(parent === '/' ? '/' : `${parent}/`)
@@ -141,6 +148,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly, ...loaded], policy.fs.writable)
   // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
   const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
+  const concealment = concealOps(input.concealed ?? [])
   const ops: SetupOp[] = [
     ...system,
     { op: 'dir', dest: '/etc', perms: '0755' },
@@ -154,6 +162,8 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       ...binds,
       ...privateBinds,
     ], ['/', '/etc', '/proc', '/dev', ...host.system.map((e) => e.path)]),
+    // On top of the binds that bring the credential files in.
+    ...concealment.ops,
     // Everything else of the root (the tmpfs bwrap builds it on) becomes read-only last.
     { op: 'remount-ro', dest: '/' },
   ]
@@ -170,6 +180,6 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     env,
     command: input.command,
     seccomp: input.seccomp,
-    access: { readable, writable: binds.filter((op) => op.op === 'bind').map((op) => (op as { dest: string }).dest) },
+    access: { readable, writable: binds.filter((op) => op.op === 'bind').map((op) => (op as { dest: string }).dest), hidden: concealment.hidden },
   }
 }

@@ -13,7 +13,7 @@ export const DEFAULT_TMP_SIZE = 512 * 2 ** 20
 
 const BASE_POLICY: Omit<Policy, 'seccomp' | 'limits' | 'budgets'> = {
   network: 'loopback',
-  fs: { readonly: [], writable: [], tmpSize: DEFAULT_TMP_SIZE },
+  fs: { readonly: [], writable: [], tmpSize: DEFAULT_TMP_SIZE, hide: [] },
   env: { allow: [], set: {} },
   hostname: 'nsjail',
 }
@@ -40,6 +40,8 @@ function apply(base: Policy, layer: SandboxOptions, at: string, root: string): P
       readonly: layer.fs?.readonly?.map(abs) ?? base.fs.readonly,
       writable: layer.fs?.writable?.map(abs) ?? base.fs.writable,
       tmpSize: layer.fs?.tmpSize !== undefined ? parseSize(layer.fs.tmpSize)! : base.fs.tmpSize,
+      // Globs stay relative (they are matched in the project); paths resolve like fs.readonly.
+      hide: layer.fs?.hide?.map((p) => (isGlob(p) ? p.replace(/^\.\//, '') : abs(p))) ?? base.fs.hide,
     },
     env: {
       allow: layer.env?.allow ?? base.env.allow,
@@ -50,6 +52,11 @@ function apply(base: Policy, layer: SandboxOptions, at: string, root: string): P
     limits,
     budgets,
   }
+}
+
+/** Whether an `fs.hide` entry is a glob (matched in the project) rather than a path. */
+export function isGlob(entry: string): boolean {
+  return picomatch.scan(entry).isGlob
 }
 
 /** `options` must have passed validateOptions. */

@@ -31,6 +31,11 @@ export interface SandboxOptions {
     writable?: string[]
     /** Size of the sandbox's private `/tmp` and `$HOME` tmpfs, e.g. `'256M'`. */
     tmpSize?: string
+    /**
+     * Paths to hide on top of the credential files hidden by default (src/isolate/conceal.ts): globs
+     * matched in the project (relative to its root), or paths (relative ones against the root).
+     */
+    hide?: string[]
   }
   env?: {
     /** Glob patterns of host environment variable names that may pass into the sandbox. */
@@ -71,7 +76,8 @@ export type UserOption = 'owner' | 'nobody' | { uid: number; gid: number }
 /** The fully resolved policy for one test file. Plain data: compare with `policyKey`. */
 export interface Policy {
   network: 'loopback' | 'host'
-  fs: { readonly: string[]; writable: string[]; tmpSize: number }
+  /** `hide`: absolute paths, and globs relative to the project root. */
+  fs: { readonly: string[]; writable: string[]; tmpSize: number; hide: string[] }
   env: { allow: string[]; set: Record<string, string> }
   hostname: string
   seccomp: SeccompPolicy | false

@@ -7,11 +7,13 @@
  * Each option has one validator in the tables below; an option's key is known exactly when it has
  * a validator, so a new option is one entry here (and its resolution in resolve.ts).
  */
+import path from 'node:path'
 import { OptionError, Problems } from './errors.js'
 import { closest } from './suggest.js'
 import { parseSize } from '../cgroup/limits.js'
 import { validateLimitsOption } from './extensions.js'
 import { validateSeccompOption } from '../seccomp/validate.js'
+import { isGlob } from './resolve.js'
 import type { NsjailOptions, Rule } from './types.js'
 
 /** Checks one option's value (`option` is its path, for messages): throws or adds to `problems`. */
@@ -71,6 +73,18 @@ const FS: Record<string, Validator> = {
   tmpSize: (value, option) => {
     if (parseSize(value) === null) throw new OptionError(option, value, `a size such as '256M' or '1G'`)
   },
+  hide: (value, option, problems) => {
+    stringArray('paths, or globs relative to the project root')(value, option, problems)
+    const items = value as unknown[]
+    items.forEach((item, i) => {
+      if (typeof item !== 'string' || item === '') return
+      if (item.startsWith('!')) {
+        problems.add(new OptionError(`${option}[${i}]`, item, 'a path or glob to hide; to show a hidden path, name it in fs.readonly instead of negating it here'))
+      } else if (isGlob(item) && (path.isAbsolute(item) || item.split('/').includes('..'))) {
+        problems.add(new OptionError(`${option}[${i}]`, item, 'a glob relative to the project root, inside it (globs match files in the project); name a path outside the project without wildcards'))
+      }
+    })
+  },
 }
 
 const ENV: Record<string, Validator> = {
@@ -88,7 +102,7 @@ const SANDBOX: Record<string, Validator> = {
   network: (value, option) => {
     if (value !== 'loopback' && value !== 'host') throw new OptionError(option, value, `'loopback' (a private network with only lo) or 'host'`)
   },
-  fs: section('{ readonly?, writable?, tmpSize? }', FS),
+  fs: section('{ readonly?, writable?, tmpSize?, hide? }', FS),
   env: section('{ allow?, set? }', ENV),
   hostname: (value, option) => {
     if (typeof value !== 'string' || !HOSTNAME.test(value)) {

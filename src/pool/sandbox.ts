@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream'
 import path from 'node:path'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
+import { findConcealed } from '../isolate/find-concealed.js'
 import { launch } from '../isolate/launch.js'
 import { reaped } from '../isolate/reap-sandboxes.js'
 import { CLOSE_INHERITED_FDS } from '../isolate/inherited-fds.js'
@@ -108,6 +109,11 @@ export class Sandbox {
       seccomp: this.resources.seccomp,
       gitRepositories: project.gitRepositories,
       privateMounts: io.mounts,
+      concealed: findConcealed({
+        root: project.root,
+        mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable],
+        hide: policy.fs.hide,
+      }),
     })
     this.resources.attach(plan, io.attach(plan.access.writable))
     const child = launch(plan, {

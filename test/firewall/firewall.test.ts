@@ -218,6 +218,40 @@ describe('the same routes to files inside pass', () => {
   })
 })
 
+describe('paths hidden inside the readable set (credential files) are refused by every route', () => {
+  let hiding: Firewall
+  beforeAll(() => {
+    mkdirSync(path.join(proj, '.aws'), { recursive: true })
+    writeFileSync(path.join(proj, '.aws/credentials'), 'AWS')
+    writeFileSync(path.join(proj, '.npmrc'), 'NPM')
+    symlinkSync('.npmrc', path.join(proj, 'npmrc-link'))
+    hiding = createFirewall({ ...access, hidden: [path.join(proj, '.npmrc'), path.join(proj, '.aws'), path.join(proj, '.git/config')] })
+  })
+
+  test.each([
+    ['root-relative ?raw', '/.npmrc?raw'],
+    ['/@fs/', '/@fs__PROJ__/.git/config?raw'],
+    ['file:// URL', 'file://__PROJ__/.npmrc?raw'],
+    ['a symlink to it', '__PROJ__/npmrc-link?raw'],
+    ['inside a hidden folder', '__PROJ__/.aws/credentials?raw'],
+    ['.. and percent-encoding', '__PROJ__/src/..%2F.npmrc?raw'],
+  ])('%s', (_, id) => {
+    const v = hiding.inspect(call('fetch', id.replace('__PROJ__', proj), importer(), 'ssr'))
+    expect(refusalOf(v)).toContain('is hidden from the sandbox (a credential file, or fs.hide). Show it with fs.readonly: [')
+  })
+
+  test('the refusal names the hidden path itself to show it; canRead agrees; the rest of the project stays readable', () => {
+    expect(refusalOf(hiding.inspect(call('fetch', `${proj}/.aws/credentials?raw`, importer(), 'ssr'))))
+      .toContain(`Show it with fs.readonly: [${JSON.stringify(path.join(proj, '.aws'))}] (or a rule for this file).`)
+    expect(hiding.canRead(path.join(proj, '.npmrc'))).toBe(false)
+    expect(hiding.hostMayOpen(path.join(proj, '.git/config'))).toBe(false)
+    expect(hiding.canRead(path.join(proj, '.awsx'))).toBe(true)
+    expect(hiding.inspect(call('fetch', '/fixture.txt?raw', importer(), 'ssr'))).toEqual({ pass: true })
+    // Without the hidden list (today's firewall), the same file is served.
+    expect(fw.inspect(call('fetch', '/.npmrc?raw', importer(), 'ssr'))).toEqual({ pass: true })
+  })
+})
+
 describe('symlinks under writable roots are re-checked every time', () => {
   test('a checked file swapped for a symlink is refused', () => {
     const file = path.join(out, 'swap.txt')

@@ -27,6 +27,10 @@ describe('validateOptions', () => {
     [{ user: { uid: 0, gid: 1000 } }, 'option `user.uid` is 0; expected a uid from 1 to 4294967294: the worker never runs as root (0)'],
     [{ user: { uid: 1000, gid: 1000, name: 'x' } }, 'option `user.name` is "x"; expected one of the known options'],
     [{ rules: [{ files: 'a/**', user: 'nobody' }] }, 'option `rules[0].user` is "nobody"; expected one of the known options'],
+    [{ fs: { hide: '.env' } }, 'option `fs.hide` is ".env"; expected an array of paths, or globs relative to the project root'],
+    [{ fs: { hide: ['!.npmrc'] } }, 'option `fs.hide[0]` is "!.npmrc"; expected a path or glob to hide; to show a hidden path, name it in fs.readonly instead of negating it here'],
+    [{ rules: [{ files: 'a/**', fs: { hide: ['/etc/*.conf'] } }] }, 'option `rules[0].fs.hide[0]` is "/etc/*.conf"; expected a glob relative to the project root, inside it'],
+    [{ fs: { hide: ['../shared/*.key'] } }, 'option `fs.hide[0]` is "../shared/*.key"; expected a glob relative to the project root, inside it (globs match files in the project); name a path outside the project without wildcards'],
   ])('%j is refused with its option, value and what is expected', (options, message) => {
     expect(() => validateOptions(options)).toThrow(OptionsError)
     expect(() => validateOptions(options)).toThrow(message)
@@ -49,7 +53,7 @@ describe('validateOptions', () => {
   })
 
   test('valid options pass through', () => {
-    const options = { network: 'host', fs: { tmpSize: '1G' }, user: { uid: 1001, gid: 1001 }, rules: [{ files: ['x/**'], hostname: 'x' }] }
+    const options = { network: 'host', fs: { tmpSize: '1G', hide: ['.env*', '../shared/api.key'] }, user: { uid: 1001, gid: 1001 }, rules: [{ files: ['x/**'], hostname: 'x', fs: { hide: ['**/*.pem'] } }] }
     expect(validateOptions(options)).toBe(options)
     expect(validateOptions(undefined)).toEqual({})
   })
@@ -72,7 +76,7 @@ describe('createPolicyResolver', () => {
     const policy = resolver.forFile('/proj/test/unit/a.test.ts')
     expect(policy.network).toBe('loopback')
     expect(policy.hostname).toBe('nsjail')
-    expect(policy.fs).toEqual({ readonly: ['/proj/data'], writable: [], tmpSize: 64 * 2 ** 20 })
+    expect(policy.fs).toEqual({ readonly: ['/proj/data'], writable: [], tmpSize: 64 * 2 ** 20, hide: [] })
     expect(policy.env.set).toEqual({ A: '1' })
   })
 
@@ -93,6 +97,15 @@ describe('createPolicyResolver', () => {
   test('relative fs paths resolve against the project root, above it too', () => {
     const policy = createPolicyResolver(validateOptions({ fs: { readonly: ['../shared', 'data'], writable: ['out'] } }), '/repo/packages/a').forFile('/repo/packages/a/t.test.ts')
     expect(policy.fs).toMatchObject({ readonly: ['/repo/packages/shared', '/repo/packages/a/data'], writable: ['/repo/packages/a/out'] })
+  })
+
+  test('fs.hide: paths resolve like fs.readonly, globs stay relative to the project root; a rule replaces the list', () => {
+    const hide = createPolicyResolver(validateOptions({
+      fs: { hide: ['./secrets/*.key', 'config/local.json', '../shared/.env', '/etc/app/token'] },
+      rules: [{ files: 'test/env/**', fs: { hide: ['.env*'] } }],
+    }), '/repo/a')
+    expect(hide.forFile('/repo/a/test/x.test.ts').fs.hide).toEqual(['secrets/*.key', '/repo/a/config/local.json', '/repo/shared/.env', '/etc/app/token'])
+    expect(hide.forFile('/repo/a/test/env/x.test.ts').fs.hide).toEqual(['.env*'])
   })
 
   test('globs are relative to the project root', () => {

@@ -1,8 +1,8 @@
 /**
  * The sandbox's view of the host's files, as the firewall judges paths with it: the plan's readable
- * and writable mounts, compared on real paths (symlinks resolved on the host; for a path that does
- * not exist yet, its nearest existing parent). No I/O besides realpath/stat of the paths in question,
- * cached where the sandbox cannot change them.
+ * and writable mounts less its hidden paths, compared on real paths (symlinks resolved on the host;
+ * for a path that does not exist yet, its nearest existing parent). No I/O besides realpath/stat of
+ * the paths in question, cached where the sandbox cannot change them.
  */
 import { realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -17,6 +17,8 @@ export interface FirewallAccess {
   readable: string[]
   /** Absolute host paths the sandbox may write (and so read): its writable mounts. */
   writable: string[]
+  /** Absolute host paths inside those that the sandbox sees only a stand-in for (credential files): never read for it. */
+  hidden?: string[]
 }
 
 export type Kind = 'file' | 'dir' | 'other' | 'missing'
@@ -71,6 +73,7 @@ export function createView(access: FirewallAccess, files: readonly string[] = []
   const writableLexical = unique(access.writable.map((p) => path.resolve(p)))
   const readRoots = unique([...access.readable, ...access.writable].map((p) => locateUncached(path.resolve(p)).real))
   const writeRoots = unique(writableLexical.map((p) => locateUncached(p).real))
+  const hiddenRoots = unique((access.hidden ?? []).map((p) => locateUncached(path.resolve(p)).real))
   const realRoot = locateUncached(root).real
   const cache = new Map<string, Located>()
   const ruleHint = `(or ${files.length ? `a rule in \`rules\` matching ${files.join(', ')}` : 'a rule for this file'})`
@@ -81,7 +84,7 @@ export function createView(access: FirewallAccess, files: readonly string[] = []
     const hit = cache.get(p)
     if (hit) return hit
     const { real, kind } = locateUncached(p)
-    const located: Located = { real, kind, readable: under(real, readRoots) }
+    const located: Located = { real, kind, readable: under(real, readRoots) && !under(real, hiddenRoots) }
     // Only what the sandbox cannot change is cached: an existing path outside its writable roots.
     if (kind !== 'missing' && !writable(p, located)) {
       if (cache.size >= CACHE_LIMIT) cache.clear()
@@ -92,10 +95,12 @@ export function createView(access: FirewallAccess, files: readonly string[] = []
 
   function readRefusal(call: Call, p: string, located: Located): Refusal {
     const where = located.real === p ? `the path ${p}` : `the path ${p} leads (through a symlink) to ${located.real}, which`
-    return new Refusal(
-      `${PREFIX} ${callText(call)}: ${where} is outside what this test file may read. ` +
-        `Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, realRoot))}] ${ruleHint}.`,
-    )
+    // Naming a hidden path itself in fs.readonly is what shows it (src/isolate/conceal.ts).
+    const hidden = hiddenRoots.find((h) => under(located.real, [h]))
+    const why = hidden !== undefined
+      ? `is hidden from the sandbox (a credential file, or fs.hide). Show it with fs.readonly: [${JSON.stringify(hidden)}]`
+      : `is outside what this test file may read. Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, realRoot))}]`
+    return new Refusal(`${PREFIX} ${callText(call)}: ${where} ${why} ${ruleHint}.`)
   }
 
   function mustRead(call: Call, p: string): void {
