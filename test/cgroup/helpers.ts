@@ -20,6 +20,7 @@ export function compileCgroupModule(): { index: string; dispose: () => void } {
   const sources = [
     ...fs.readdirSync(join(repo, 'src/cgroup')).filter((f) => f.endsWith('.ts')).map((f) => join(repo, 'src/cgroup', f)),
     join(repo, 'src/policy/errors.ts'),
+    join(repo, 'src/policy/suggest.ts'),
   ]
   for (const source of sources) {
     const { outputText } = ts.transpileModule(fs.readFileSync(source, 'utf8'), {
