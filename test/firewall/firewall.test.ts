@@ -331,6 +331,17 @@ describe('other methods that make the main process read', () => {
     expect(fw.inspect(call('onAfterSuiteRun', meta(undefined))).pass).toBe(true)
   })
 
+  test('a FIFO the sandbox may read is still never read by the host for it', () => {
+    execFileSync('mkfifo', [path.join(proj, 'src/pipe.ts')])
+    try {
+      for (const id of ['/src/pipe.ts', `/@fs${proj}/src/pipe.ts`, pathToFileURL(path.join(proj, 'src/pipe.ts')).href, '../src/pipe.ts?raw']) {
+        expect(refusalOf(fw.inspect(call('fetch', id, importer(), 'ssr', {})))).toMatch(/pipe\.ts is not a regular file or a folder/)
+      }
+    } finally {
+      unlinkSync(path.join(proj, 'src/pipe.ts'))
+    }
+  })
+
   test('coverage (4.1): an entry in a writable folder is left out (it could become a FIFO before the report reads it); a FIFO is refused', () => {
     const meta = (coverage: unknown) => ({ coverage, testFiles: ['test/x.test.ts'], environment: 'ssr', projectName: '' })
     const own = { url: pathToFileURL(path.join(proj, 'src/a.ts')).href }
