@@ -19,7 +19,6 @@
  *     <our memory cgroup>/vitest-pool-nsjail/run-…/w-<n>, <our pids cgroup>/…, <our cpu cgroup>/…
  */
 import { randomBytes } from 'node:crypto'
-import { readlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { SandboxUnavailableError } from '../policy/errors.js'
 import * as cgfs from './cgroupfs.js'
@@ -45,6 +44,7 @@ import {
   subtreeControlLine,
 } from './plan.js'
 import type { Limits } from './types.js'
+import { currentOwner, startTimeOf } from './owner.js'
 
 export type CgroupsMode = 'auto' | 'required' | false
 
@@ -173,22 +173,9 @@ function readProc(file: string): string {
 }
 
 function ownerStamp(): OwnerStamp {
-  const stat = parseProcStat(readProc('/proc/self/stat'))
-  if (!stat) throw new Unavailable('cannot parse /proc/self/stat', null)
-  return { pid: process.pid, startTime: stat.startTime, pidNs: ownPidNs() }
-}
-
-function ownPidNs(): string {
-  try {
-    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0'
-  } catch {
-    return '0'
-  }
-}
-
-function startTimeOf(pid: number): string | null {
-  const text = cgfs.readText(`/proc/${pid}/stat`)
-  return text === undefined ? null : (parseProcStat(text)?.startTime ?? null)
+  const owner = currentOwner()
+  if (!owner) throw new Unavailable('cannot parse /proc/self/stat', null)
+  return owner
 }
 
 function uidText(): string {
