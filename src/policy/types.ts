@@ -4,11 +4,15 @@
  */
 import type { SeccompOption, SeccompPolicy } from '../seccomp/types.js'
 import type { LimitsOption, Limits } from '../cgroup/types.js'
+import type { Forward, ForwardOption } from '../relay/entries.js'
 
 /** Options that may differ per test file (allowed at the top level and inside `rules`). */
 export interface SandboxOptions {
-  /** `'loopback'` (default): a private network namespace with only `lo`. `'host'`: share the host network. */
-  network?: 'loopback' | 'host'
+  /**
+   * `'loopback'` (default): a private network namespace with only `lo`. `'host'`: share the host network.
+   * `{ forward }`: the private namespace, where exactly the listed host services are reachable (src/relay).
+   */
+  network?: 'loopback' | 'host' | { forward: ForwardOption[] }
   fs?: {
     /** Extra host paths to mount read-only at the same place. */
     readonly?: string[]
@@ -47,7 +51,7 @@ export interface NsjailOptions extends SandboxOptions {
 
 /** The fully resolved policy for one test file. Plain data: compare with `policyKey`. */
 export interface Policy {
-  network: 'loopback' | 'host'
+  network: 'loopback' | 'host' | { forward: Forward[] }
   fs: { readonly: string[]; writable: string[]; tmpSize: number }
   env: { allow: string[]; set: Record<string, string> }
   hostname: string
