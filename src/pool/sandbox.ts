@@ -18,6 +18,7 @@ import type { ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
 import type { Identity } from '../isolate/etc.js'
+import type { TcpAddress } from '../relay/protocol.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
@@ -26,6 +27,8 @@ const STDERR_TAIL = 8 * 1024
 export interface SandboxInit {
   key: string
   policy: Policy
+  /** Where the worker's debugger listens, when Vitest debugs it: relayed from the host (src/relay). */
+  inspector: TcpAddress | null
   /** Test files (relative to the project root), for messages. */
   files: string[]
   project: ProjectSandbox
@@ -65,7 +68,7 @@ export class Sandbox {
 
   async start(startRequest: StartRequest): Promise<void> {
     const { policy, project, options, shared } = this.init
-    this.resources = await shared.resources(policy, this.init.files)
+    this.resources = await shared.resources(policy, this.init.files, this.init.inspector)
     const plan = planLaunch({
       policy,
       identity: project.identity,
@@ -77,8 +80,13 @@ export class Sandbox {
       configEnv: shared.configEnv(options.project),
       seccomp: this.resources.seccomp,
       writableNeeds: coverageFilesDirectory(startRequest, project.identity),
+      relay: this.resources.relay ?? undefined,
     })
-    this.resources.attach(plan)
+    // A relay that cannot start (the debugger's port taken on the host) fails this sandbox alone.
+    await this.resources.attach(plan).catch(async (error) => {
+      await this.resources!.release()
+      throw error
+    })
     const child = launch(plan, {
       bwrap: project.bwrap.path,
       features: project.bwrap.features,
