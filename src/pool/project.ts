@@ -13,6 +13,7 @@ import { compileSeccomp, validateSeccompOption } from '../seccomp/index.js'
 import { nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
 import type { HostLayout } from '../isolate/plan.js'
 import type { Identity } from '../isolate/etc.js'
+import { checkApiServer, checkForwardTargets, forwardsBanner, type ApiServer } from '../relay/preflight.js'
 
 export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
@@ -80,8 +81,12 @@ export async function preflightProject(project: TestProject, options: NsjailOpti
   const resolver = createPolicyResolver(options, root)
   const problems = new Problems()
   checkPathsExist(options, root, problems)
+  checkForwardTargets(options, root, problems)
+  checkApiServer(options, project.vitest.config.api as ApiServer | undefined, problems)
   compileSeccompOptions(options, problems)
   problems.throwIfAny()
+  const banner = forwardsBanner(options)
+  if (banner.length) project.vitest.logger.log(banner.join('\n'))
   const identity = sandboxIdentity(root)
   const bwrap = await probeBwrap(options.bwrap, identity)
   return { root, resolver, identity, bwrap, host: probeHostLayout() }
