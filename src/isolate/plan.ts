@@ -12,6 +12,7 @@ import { etcFiles, type Identity } from './etc.js'
 import { sandboxEnv } from './env.js'
 import { planRelay, type RelayPlan } from '../relay/plan.js'
 import { RELAY_DIR, type TcpAddress } from '../relay/protocol.js'
+import { deferDebuggerWait } from '../relay/inspector.js'
 import type { Policy } from '../policy/types.js'
 
 /** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
@@ -145,8 +146,10 @@ function withPreload(command: string[], preload: string): string[] {
 export function planLaunch(input: PlanInput): LaunchPlan {
   const { policy, identity, host, root } = input
   const network = policy.network === 'host' ? 'host' : 'loopback'
+  // Inspector flags that would hold Node before the relay's preload are left to the relay.
+  const deferred = input.relay && policy.network !== 'host' ? deferDebuggerWait(input.command) : { command: input.command, wait: null }
   const relay = input.relay && policy.network !== 'host'
-    ? planRelay(typeof policy.network === 'object' ? policy.network.forward : [], input.relay.inspector, input.relay.hostDir)
+    ? planRelay(typeof policy.network === 'object' ? policy.network.forward : [], input.relay.inspector, input.relay.hostDir, deferred.wait)
     : null
   const system: SetupOp[] = host.system.map((entry) =>
     entry.symlink !== null
@@ -194,7 +197,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       home: identity.home,
       user: identity.user,
     }),
-    command: relay?.inside && input.relay ? withPreload(input.command, input.relay.preload) : input.command,
+    command: relay?.inside && input.relay ? withPreload(deferred.command, input.relay.preload) : input.command,
     seccomp: input.seccomp,
     access: { readable, writable: binds.filter((op) => op.op === 'bind').map((op) => (op as { dest: string }).dest) },
   }

@@ -32,3 +32,22 @@ export function inspectorAddress(config: InspectorConfig | undefined, execArgv: 
   }
   return address && address.port !== 0 ? address : null
 }
+
+const WAITING_FLAG = /^--inspect-(brk|wait)(=.*)?$/
+
+/**
+ * --inspect-brk / --inspect-wait in the worker's own execArgv hold Node before its preloads run, so
+ * before the relay that makes the debugger reachable: no debugger could ever attach. Node gets
+ * --inspect instead (same address), and the relay's preload waits for the debugger — and breaks,
+ * for -brk — once the relay is up, still before any of the worker's own code.
+ */
+export function deferDebuggerWait(command: readonly string[]): { command: string[]; wait: 'break' | 'wait' | null } {
+  let wait: 'break' | 'wait' | null = null
+  const rewritten = command.map((arg) => {
+    const match = WAITING_FLAG.exec(arg)
+    if (!match) return arg
+    wait = match[1] === 'brk' ? 'break' : 'wait'
+    return `--inspect${match[2] ?? ''}`
+  })
+  return { command: rewritten, wait }
+}

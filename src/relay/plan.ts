@@ -65,9 +65,10 @@ function listenAddresses(from: Endpoint & { kind: 'tcp' }, names: Map<string, st
   return [{ host: names.get(from.host)!, port: from.port }]
 }
 
-export function planRelay(forwards: readonly Forward[], inspector: TcpAddress | null, hostDir: string): RelayPlan {
+/** `debuggerWait`: the worker's own --inspect-brk/--inspect-wait, left to the relay (deferDebuggerWait in inspector.ts). */
+export function planRelay(forwards: readonly Forward[], inspector: TcpAddress | null, hostDir: string, debuggerWait: 'break' | 'wait' | null = null): RelayPlan {
   const names = new Map<string, string>()
-  const inside: InsideConfig = { forwards: [], reverse: [] }
+  const inside: InsideConfig = { forwards: [], reverse: [], ...(debuggerWait ? { debuggerWait } : {}) }
   const binds: RelayPlan['binds'] = []
   const planned = forwards.map((forward, i) => {
     const socket = `f${i}.sock`

@@ -36,4 +36,6 @@ export interface InsideConfig {
   }>
   /** Host to sandbox: keep `idle` connections to `socket`; each one the host takes is joined with a new connection to `target`. */
   reverse: Array<{ socket: string; target: TcpAddress; idle: number }>
+  /** Once the relay is up, wait for a debugger (and break): see deferDebuggerWait in inspector.ts. */
+  debuggerWait?: 'break' | 'wait'
 }

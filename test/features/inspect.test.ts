@@ -78,3 +78,31 @@ test('--inspect-brk: the worker waits for the host debugger, which releases it a
   expect(paused, 'where the debugger stopped').toEqual([expect.stringMatching(/^file:.*\/test\/debug-me\.test\.ts$/)])
   expectSealed(run)
 })
+
+test("--inspect-brk in the worker's own execArgv: held until the host debugger attaches, then stopped before any test code", async () => {
+  const port = await freePort()
+  let done = false
+  const running = runFixture('inspect', {
+    pool: { env: { set: { HOLD_MS: '0', HOST_PORT: String(hostPort) } } },
+    config: { test: { execArgv: [`--inspect-brk=127.0.0.1:${port}`] } },
+  }).finally(() => (done = true))
+  // Node would hold the worker before its preloads, so before the relay: the relay's preload waits instead.
+  const targets = await pollTargets('127.0.0.1', port, 20_000, () => done)
+  expect(targets).not.toBeNull()
+  const session = await connect(targets![0].webSocketDebuggerUrl)
+  const scripts = new Map<string, string>()
+  const paused: string[] = []
+  session.onEvent = (event) => {
+    if (event.method === 'Debugger.scriptParsed') scripts.set(event.params.scriptId, event.params.url)
+    if (event.method !== 'Debugger.paused') return
+    paused.push(scripts.get(event.params.callFrames[0]?.location.scriptId) ?? '?')
+    void session.send('Debugger.resume').catch(() => {})
+  }
+  await session.send('Debugger.enable')
+  await session.send('Runtime.runIfWaitingForDebugger')
+  const run = await running
+  session.close()
+  expect(run.tests, JSON.stringify(run.errors) + run.output).toEqual({ 'test/debug-me.test.ts > debuggable from the host': 'passed' })
+  expect(paused, 'where the debugger stopped').toEqual([expect.stringMatching(/\/relay\/inside\/preload\.js$/)])
+  expectSealed(run)
+})

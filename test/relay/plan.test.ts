@@ -4,7 +4,7 @@ import { bwrapArgs, bwrapFeatures } from '../../src/isolate/bwrap.js'
 import { createPolicyResolver } from '../../src/policy/resolve.js'
 import { validateOptions } from '../../src/policy/validate.js'
 import { needsRelay, planRelay } from '../../src/relay/plan.js'
-import { inspectorAddress } from '../../src/relay/inspector.js'
+import { deferDebuggerWait, inspectorAddress } from '../../src/relay/inspector.js'
 import { parseForwards } from '../../src/relay/entries.js'
 import { RELAY_DIR, type TcpAddress } from '../../src/relay/protocol.js'
 import type { NsjailOptions } from '../../src/policy/types.js'
@@ -128,6 +128,28 @@ describe('the relay in the launch plan', () => {
     const onHost = plan({ network: 'host' }, rootless, { host: '127.0.0.1', port: 9229 })
     expect(onHost.relay).toBeNull()
     expect(onHost.command[1]).toBe('--conditions')
+  })
+})
+
+describe('deferDebuggerWait', () => {
+  test('--inspect-brk and --inspect-wait become --inspect; the relay waits (and breaks) once it is up', () => {
+    expect(deferDebuggerWait(['node', '--inspect-brk=127.0.0.1:9339', 'entry.js'])).toEqual({ command: ['node', '--inspect=127.0.0.1:9339', 'entry.js'], wait: 'break' })
+    expect(deferDebuggerWait(['node', '--inspect-wait', 'entry.js'])).toEqual({ command: ['node', '--inspect', 'entry.js'], wait: 'wait' })
+    expect(deferDebuggerWait(['node', '--inspect=9229', 'entry.js'])).toEqual({ command: ['node', '--inspect=9229', 'entry.js'], wait: null })
+  })
+
+  test('in the plan: only for a sandbox with a relay', () => {
+    const input = {
+      identity: { uid: 1000, gid: 1000, user: 'sandbox', home: '/home/sandbox', setuid: false },
+      host: { system: [], etc: [] }, root: '/p', needs: [], workerEnv: {}, configEnv: {}, seccomp: null,
+      command: ['/usr/bin/node', '--inspect-brk=9339', '/vitest/forks.js'],
+      relay: { hostDir: '/d', preload: '/pkg/preload.js', inspector: { host: '127.0.0.1', port: 9339 } },
+    }
+    const sealed = planLaunch({ ...input, policy: createPolicyResolver({}, '/p').forFile('/p/a.test.ts') })
+    expect(sealed.command).toEqual(['/usr/bin/node', '--import=file:///pkg/preload.js', '--inspect=9339', '/vitest/forks.js'])
+    expect(sealed.relay?.inside?.debuggerWait).toBe('break')
+    const onHost = planLaunch({ ...input, policy: createPolicyResolver({ network: 'host' }, '/p').forFile('/p/a.test.ts') })
+    expect(onHost.command).toEqual(input.command)
   })
 })
 

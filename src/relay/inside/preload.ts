@@ -9,6 +9,7 @@
  * so the tests' environment is the one the policy describes.
  */
 import { readFileSync, realpathSync } from 'node:fs'
+import inspector from 'node:inspector'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
@@ -25,6 +26,13 @@ await new Promise<void>((resolve, reject) => {
 relay.on('error', (error) => process.stderr.write(`vitest-pool-nsjail: the relay in the sandbox failed: ${error.stack ?? error}\n`))
 // The worker ends when its work is done, whatever the relay thread is doing.
 relay.unref()
+
+// The worker was started with --inspect-brk or --inspect-wait, deferred to now (see deferDebuggerWait).
+if (config.debuggerWait) {
+  inspector.waitForDebugger()
+  // eslint-disable-next-line no-debugger
+  if (config.debuggerWait === 'break') debugger
+}
 
 // Children made with fork() inherit process.execArgv: they must not start a second relay on the
 // same addresses. Found by file, since the flag may name this module through a symlink.

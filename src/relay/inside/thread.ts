@@ -26,7 +26,7 @@ function listen(address: TcpAddress, socket: string): Promise<void> {
   })
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen({ host: address.host, port: address.port, exclusive: true }, () => {
+    server.listen({ host: address.host, port: address.port }, () => {
       server.off('error', reject)
       resolve()
     })
