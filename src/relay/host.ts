@@ -31,7 +31,7 @@ export interface HostRelay {
 /** Where the host connects for a forward. Names resolve at each connect, so a changed address is followed. */
 function targetOptions(target: Endpoint): net.NetConnectOpts {
   if (target.kind === 'unix') return { path: target.path }
-  // dns.lookup is read at each call: a test may stand in for the resolver (test/relay/names.test.ts).
+  // dns.lookup is read at each call: a test may stand in for the resolver (test/relay/forward.test.ts).
   const lookup: net.LookupFunction = (hostname, options, callback) => dns.lookup(hostname, options, callback)
   return { host: target.host, port: target.port, lookup }
 }

@@ -22,7 +22,7 @@ export class End {
   private peer?: End
   /**
    * Sees the first chunk before anything is forwarded (a prelude byte): returns what is left to
-   * forward, or null to stop reading (the hook resumes the socket when it is ready, or ends it).
+   * forward, or null when it ended the connection.
    */
   head?: (chunk: Buffer) => Buffer | null
   /** Still waiting for the CONNECTED prelude (expectConnected). */
@@ -71,10 +71,6 @@ export class End {
     peer.peer = this
     this.socket.resume()
     peer.socket.resume()
-  }
-
-  get joined(): boolean {
-    return this.peer !== undefined
   }
 
   /** Waits for the CONNECTED prelude before forwarding (see protocol.ts); anything else resets. */

@@ -89,7 +89,7 @@ export class DebuggerListeners {
   }
 
   private async listen(address: TcpAddress): Promise<Listener> {
-    const listener: Listener = { server: undefined!, providers: [], waiting: [] }
+    const listener: Omit<Listener, 'server'> = { providers: [], waiting: [] }
     const onClient = (accepted: net.Socket) => {
       const client = End.adopt(accepted)
       if (listener.waiting.length >= MAX_WAITING) return reset(client.socket)
@@ -98,15 +98,14 @@ export class DebuggerListeners {
       this.serveWaiting(listener)
     }
     try {
-      listener.server = await serve(address, onClient, this.log)
+      return Object.assign(listener, { server: await serve(address, onClient, this.log) })
     } catch (error) {
       throw new Error(`vitest-pool-nsjail: cannot listen for the debugger on ${address.host}:${address.port} on the host, to relay it into the sandbox: ${(error as Error).message}`)
     }
-    return listener
   }
 
   /** Hands waiting clients to idle connections of the newest sandbox that has one. */
-  private serveWaiting(listener: Listener): void {
+  private serveWaiting(listener: Omit<Listener, 'server'>): void {
     while (listener.waiting.length > 0) {
       const provider = [...listener.providers].reverse().find((p) => p.idle.length > 0)
       if (!provider) return
