@@ -106,3 +106,17 @@ test("--inspect-brk in the worker's own execArgv: held until the host debugger a
   expect(paused, 'where the debugger stopped').toEqual([expect.stringMatching(/\/relay\/inside\/preload\.js$/)])
   expectSealed(run)
 })
+
+test('the debugger address taken on the host: the file fails with why, and the run goes on', async () => {
+  const taken = net.createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  const port = (taken.address() as net.AddressInfo).port
+  const run = await runFixture('inspect', {
+    pool: { env: { set: { HOLD_MS: '0', HOST_PORT: String(hostPort) } } },
+    cli: { inspect: `127.0.0.1:${port}`, fileParallelism: false },
+  })
+  taken.close()
+  const report = [...run.unhandled, ...Object.values(run.fileErrors).flat()].join('\n')
+  expect(report).toContain(`vitest-pool-nsjail: cannot listen for the debugger on 127.0.0.1:${port} on the host, to relay it into the sandbox: listen EADDRINUSE`)
+  expect(run.exitCode).toBe(1)
+})

@@ -12,6 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { FIXTURES, factsByName, runFixture } from '../helpers/run-fixture.js'
+import { MAX_CONNECTIONS } from '../../src/relay/host.js'
 // @ts-expect-error a plain script, shared with .ci/run
 import { freePort } from '../../scripts/test-services.mjs'
 
@@ -161,6 +162,19 @@ describe('a forwarded name', () => {
     // The name is the only thing forwarded: the echo server on the host stays out of reach.
     expect(run.tests['test/unreachable.test.ts > a host service that is not forwarded is unreachable']).toBe('passed')
   })
+})
+
+test('a sandbox has at most 256 relayed connections open at once; the ones beyond are reset', async () => {
+  const held: net.Socket[] = []
+  const hold = net.createServer((socket) => held.push(socket.on('error', () => {})) && socket.write('x'))
+  const holdPort = await serve(hold)
+  const run = await runFixture('relay', {
+    filters: ['budget'],
+    pool: { network: { forward: [`127.0.0.1:${holdPort}`] }, env: { set: { HOLD_PORT: String(holdPort), AT_ONCE: '300' } } },
+  })
+  for (const socket of held) socket.destroy()
+  expect(run.tests, JSON.stringify(run.errors) + run.output).toEqual({ 'test/budget.test.ts > many connections at once through the relay': 'passed' })
+  expect(factsByName(run).budget).toEqual({ name: 'budget', served: MAX_CONNECTIONS, reset: 300 - MAX_CONNECTIONS })
 })
 
 test('two files at once: each has its own relay, and a port a test opens stays private to its sandbox', async () => {
