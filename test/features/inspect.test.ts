@@ -51,13 +51,13 @@ test('--inspect: the debugger in the sandbox answers on the host; the sandbox do
   expectSealed(run)
 })
 
-test('--inspect-brk: the worker waits for the host debugger, which releases it and resumes the breakpoint', async () => {
-  const port = await freePort()
+/**
+ * Runs the fixture with a debugger that waits for the host: attaches from the host once the
+ * inspector answers, releases the worker, resumes every pause. Returns the run and where it paused.
+ */
+async function debugWaitingWorker(port: number, options: Parameters<typeof runFixture>[1]): Promise<{ run: FixtureRun; paused: string[] }> {
   let done = false
-  const running = runFixture('inspect', {
-    pool: { env: { set: { HOLD_MS: '0', HOST_PORT: String(hostPort) } } },
-    cli: { inspectBrk: `127.0.0.1:${port}`, fileParallelism: false },
-  }).finally(() => (done = true))
+  const running = runFixture('inspect', options).finally(() => (done = true))
   const targets = await pollTargets('127.0.0.1', port, 20_000, () => done)
   expect(targets).not.toBeNull()
   const session = await connect(targets![0].webSocketDebuggerUrl)
@@ -74,37 +74,28 @@ test('--inspect-brk: the worker waits for the host debugger, which releases it a
   const run = await running
   session.close()
   expect(run.tests, JSON.stringify(run.errors) + run.output).toEqual({ 'test/debug-me.test.ts > debuggable from the host': 'passed' })
+  expectSealed(run)
+  return { run, paused }
+}
+
+test('--inspect-brk: the worker waits for the host debugger, which releases it and resumes the breakpoint', async () => {
+  const port = await freePort()
+  const { paused } = await debugWaitingWorker(port, {
+    pool: { env: { set: { HOLD_MS: '0', HOST_PORT: String(hostPort) } } },
+    cli: { inspectBrk: `127.0.0.1:${port}`, fileParallelism: false },
+  })
   // Vitest's breakpoint on the first line of the test file stopped it; we resumed it from the host.
   expect(paused, 'where the debugger stopped').toEqual([expect.stringMatching(/^file:.*\/test\/debug-me\.test\.ts$/)])
-  expectSealed(run)
 })
 
 test("--inspect-brk in the worker's own execArgv: held until the host debugger attaches, then stopped before any test code", async () => {
   const port = await freePort()
-  let done = false
-  const running = runFixture('inspect', {
+  // Node would hold the worker before its preloads, so before the relay: the relay's preload waits instead.
+  const { paused } = await debugWaitingWorker(port, {
     pool: { env: { set: { HOLD_MS: '0', HOST_PORT: String(hostPort) } } },
     config: { test: { execArgv: [`--inspect-brk=127.0.0.1:${port}`] } },
-  }).finally(() => (done = true))
-  // Node would hold the worker before its preloads, so before the relay: the relay's preload waits instead.
-  const targets = await pollTargets('127.0.0.1', port, 20_000, () => done)
-  expect(targets).not.toBeNull()
-  const session = await connect(targets![0].webSocketDebuggerUrl)
-  const scripts = new Map<string, string>()
-  const paused: string[] = []
-  session.onEvent = (event) => {
-    if (event.method === 'Debugger.scriptParsed') scripts.set(event.params.scriptId, event.params.url)
-    if (event.method !== 'Debugger.paused') return
-    paused.push(scripts.get(event.params.callFrames[0]?.location.scriptId) ?? '?')
-    void session.send('Debugger.resume').catch(() => {})
-  }
-  await session.send('Debugger.enable')
-  await session.send('Runtime.runIfWaitingForDebugger')
-  const run = await running
-  session.close()
-  expect(run.tests, JSON.stringify(run.errors) + run.output).toEqual({ 'test/debug-me.test.ts > debuggable from the host': 'passed' })
+  })
   expect(paused, 'where the debugger stopped').toEqual([expect.stringMatching(/\/relay\/inside\/preload\.js$/)])
-  expectSealed(run)
 })
 
 test('the debugger address taken on the host: the file fails with why, and the run goes on', async () => {
