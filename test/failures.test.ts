@@ -72,7 +72,7 @@ test('bad forward entries fail the run before any test, named by their option pa
 test("the host network and Vitest's API server in one run: refused before any test, saying why and what to do instead", async () => {
   const run = await cli({ rules: [{ files: 'test/two*', network: 'host' }] }, ['--api', String(await freePort())])
   expect(run.code).not.toBe(0)
-  expect(run.output).toMatch(/option `rules\[0\].network` is "host"; expected 'loopback' or \{ forward: \[\.\.\.\] \} while Vitest's API\/UI server is on \(localhost:\d+, from --ui, --api or `api`\): a test on the host network could reach that server and have Vitest rewrite and rerun project files outside the sandbox/)
+  expect(run.output).toMatch(/option `rules\[0\].network` is "host"; expected 'loopback' or \{ forward: \[\.\.\.\] \} while Vitest's API\/UI server is on \(localhost:\d+, from --ui, --api or `api`\): a test that reaches it could have Vitest rewrite and rerun project files outside the sandbox/)
   expect(run.output).toContain("Forward only the services the tests need, e.g. network: { forward: ['127.0.0.1:5432'] }")
   expect(run.output).not.toContain('Test Files')
 })

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { OptionError, type Problems } from '../policy/errors.js'
 import { optionLayers } from '../policy/resolve.js'
 import type { NsjailOptions, Rule } from '../policy/types.js'
-import { parseForwards, type ForwardOption } from './entries.js'
+import { isLoopback, parseForwards, type ForwardOption } from './entries.js'
 import { describeForwards } from './plan.js'
 
 /** Vitest's API/UI server, as its resolved config describes it (`middlewareMode` when there is none). */
@@ -66,13 +66,24 @@ export function checkForwardTargets(options: NsjailOptions, root: string, proble
 export function checkApiServer(options: NsjailOptions, api: ApiServer | undefined, problems: Problems): void {
   if (!api || api.middlewareMode || !api.port) return
   // Vite's server listens on localhost unless told otherwise.
-  const where = `${typeof api.host === 'string' ? api.host : 'localhost'}:${api.port}`
+  const host = typeof api.host === 'string' ? api.host : 'localhost'
+  const where = `${host}:${api.port}`
+  const why = `Vitest's API/UI server is on (${where}, from --ui, --api or \`api\`): ` +
+    'a test that reaches it could have Vitest rewrite and rerun project files outside the sandbox'
   for (const { at, layer } of optionLayers(options)) {
-    if (layer.network !== 'host') continue
-    problems.add(new OptionError(`${at}network`, 'host',
-      `'loopback' or { forward: [...] } while Vitest's API/UI server is on (${where}, from --ui, --api or \`api\`): ` +
-      'a test on the host network could reach that server and have Vitest rewrite and rerun project files outside the sandbox. ' +
-      `Forward only the services the tests need, e.g. network: { forward: ['127.0.0.1:5432'] }, or run without the API server`))
+    if (layer.network === 'host') {
+      problems.add(new OptionError(`${at}network`, 'host', `'loopback' or { forward: [...] } while ${why}. ` +
+        `Forward only the services the tests need, e.g. network: { forward: ['127.0.0.1:5432'] }, or run without the API server`))
+    }
+    if (typeof layer.network !== 'object') continue
+    // Nor may a forward lead to that server.
+    const list = layer.network.forward
+    parseForwards(list).forEach((forward, i) => {
+      const { to } = forward
+      if (to.kind !== 'tcp' || to.port !== api.port || !(isLoopback(to.host) || to.host === 'localhost' || to.host === host)) return
+      const { option, value } = targetOption(at, i, list[i])
+      problems.add(new OptionError(option, value, `another address than the API server's while ${why}`))
+    })
   }
 }
 

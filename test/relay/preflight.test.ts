@@ -43,6 +43,13 @@ test("the host network is refused only while Vitest's API server is on, naming e
   expect(refused[0]).toContain("while Vitest's API/UI server is on (127.0.0.1:51204, from --ui, --api or `api`)")
 })
 
+test("no forward may lead to Vitest's API server either", () => {
+  const options = validateOptions({ network: { forward: ['localhost:51204', '127.0.0.1:5432'] }, rules: [{ files: 'a/**', network: { forward: [{ from: '127.0.0.1:80', to: '127.0.0.1:51204' }] } }] })
+  const refused = problems((p) => checkApiServer(options, { port: 51204 }, p))
+  expect(refused.map((m) => /option `([^`]+)`/.exec(m)?.[1])).toEqual(['network.forward[0]', 'rules[0].network.forward[0].to'])
+  expect(refused[0]).toContain("expected another address than the API server's while Vitest's API/UI server is on (localhost:51204")
+})
+
 test('the banner says what each set of files can reach', () => {
   expect(forwardsBanner(validateOptions({}))).toEqual([])
   expect(forwardsBanner(validateOptions({
