@@ -68,6 +68,14 @@ test('forwarded: a globalSetup server, a 32 MiB echo, a unix socket, localhost, 
   }
 })
 
+test("the relay inside works under seccomp 'strict' too", async () => {
+  const run = await runFixture('relay', {
+    filters: ['transfer'],
+    pool: { seccomp: 'strict', network: { forward: [`127.0.0.1:${echoPort}`] }, env: { set: { ECHO_PORT: String(echoPort) } } },
+  })
+  expect(run.tests, JSON.stringify(run.errors) + run.output).toEqual({ 'test/transfer.test.ts > 32 MiB up to an echo server on the host and back, intact, with half-close': 'passed' })
+})
+
 describe('thousands of short connections', () => {
   const socketsOf = (pid: number | 'self') => fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => {
     try {
