@@ -4,8 +4,9 @@
  * close as a reset (an RST where the other end is TCP). Used by both halves of the relay.
  *
  * Each end reads into one buffer of its own (Node's `onread`), and stops reading until the chunk it
- * handed to its peer is flushed: no allocation and no queue per chunk. Measured on two cores, that
- * roughly halves the CPU a hop costs next to `a.pipe(b)`, which allocates a 64 KiB buffer per read.
+ * handed to its peer is flushed: no allocation and no queue per chunk. Measured here (1 GB through
+ * both hops), that takes about 40% off the CPU the hops cost with `a.pipe(b)`, which allocates a
+ * 64 KiB buffer per read.
  */
 import net from 'node:net'
 import { CONNECTED } from './protocol.js'
