@@ -99,14 +99,16 @@ test('user namespaces refused: one message with what was tried and the fixes', a
   expect(run.output).not.toContain('Test Files')
 })
 
-/** Directories of ours (below a `vitest-pool-nsjail` directory) in every cgroup hierarchy. */
-const ourCgroupDirs = () => listTree('/sys/fs/cgroup').filter((d) => d.includes(`/${BASE_DIR_NAME}/`))
+/**
+ * The cgroup directories of the run of process `pid`, in every hierarchy. Only those: other runs on
+ * the same machine come and go meanwhile.
+ */
+const cgroupDirsOf = (pid: number) => listTree('/sys/fs/cgroup').filter((d) => d.includes(`/${BASE_DIR_NAME}/run-${pid}-`))
 /** The relay directories of the run of process `pid` (named after it). */
 const relayDirsOf = (pid: number) => (fs.existsSync(baseDir()) ? fs.readdirSync(baseDir()).filter((name) => name.startsWith(`run-${pid}-`)) : [])
 
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
   test(`${signal} to Vitest leaves no sandbox, leaked process, cgroup or relay directory behind`, async () => {
-    const cgroupsBefore = ourCgroupDirs()
     const marker = `nsjail-interrupt-${signal}-${process.pid}`
     // A forward gives the sandbox a relay, and the run a private directory for its sockets.
     const options = { env: { set: { SLOW_MARKER: marker } }, network: { forward: [`127.0.0.1:${await freePort()}`] } }
@@ -129,7 +131,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     })
     expect(await until(() => processes(marker).length > 0)).toBe(true)
     // As root a cgroup is always writable here, so the sandbox runs in one of ours.
-    if (process.getuid?.() === 0) expect(ourCgroupDirs().length).toBeGreaterThan(cgroupsBefore.length)
+    if (process.getuid?.() === 0) expect(cgroupDirsOf(child.pid!).length).toBeGreaterThan(0)
     expect(relayDirsOf(child.pid!)).toHaveLength(1)
     const exited = new Promise((resolve) => child.on('exit', resolve))
     child.kill(signal)
@@ -147,7 +149,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
       next.create()
       next.closeSync()
     }
-    expect(ourCgroupDirs()).toEqual(cgroupsBefore)
+    expect(cgroupDirsOf(child.pid!)).toEqual([])
     expect(relayDirsOf(child.pid!)).toEqual([])
   })
 }
