@@ -27,6 +27,7 @@ import type { PoolShared } from './shared.js'
 import { configEnv, type ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
+import type { TcpAddress } from '../relay/protocol.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
@@ -35,6 +36,8 @@ const STDERR_TAIL = 8 * 1024
 export interface SandboxInit {
   key: string
   policy: Policy
+  /** Where the worker's debugger listens, when Vitest debugs it: relayed from the host (src/relay). */
+  inspector: TcpAddress | null
   /** Test files (relative to the project root), for messages. */
   files: string[]
   project: ProjectSandbox
@@ -81,7 +84,7 @@ export class Sandbox {
 
   async start(startRequest: StartRequest): Promise<void> {
     const { policy, project, options, shared } = this.init
-    this.resources = await shared.resources(policy, this.init.files)
+    this.resources = await shared.resources(policy, this.init.files, this.init.inspector)
     const { budgets } = policy
     const coverageBudget = new ByteBudget(budgets.coverage, 'coverage', 'limits.coverage')
     this.budgets = new MessageBudgets(coverageBudget, new ByteBudget(budgets.output, 'console output Vitest keeps', 'limits.output'))
@@ -114,8 +117,13 @@ export class Sandbox {
         mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable],
         hide: policy.fs.hide,
       }),
+      relay: this.resources.relay ?? undefined,
     })
-    this.resources.attach(plan, io.attach(plan.access.writable))
+    // A relay that cannot start (the debugger's port taken on the host) fails this sandbox alone.
+    await this.resources.attach(plan, io.attach(plan.access.writable)).catch(async (error) => {
+      await this.resources!.release()
+      throw error
+    })
     const child = launch(plan, {
       bwrap: project.bwrap.path,
       features: project.bwrap.features,
