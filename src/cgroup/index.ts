@@ -22,9 +22,12 @@ export {
 export { ENTER_FAILED_EXIT_CODE, ENTER_FAILED_MESSAGE, enterCommand } from './enter.js'
 export {
   BASE_DIR_NAME,
+  applyCgroupsMode,
   closeAllSync,
   openCgroups,
+  tryOpenCgroups,
   unavailableText,
+  type CgroupOpening,
   type CgroupRun,
   type CgroupsMode,
   type WorkerCgroup,

@@ -7,13 +7,17 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { SandboxUnavailableError } from '../policy/errors.js'
+import { libseccompFix } from '../probe/fixes.js'
 import type { FilterPlan, SeccompArch, SyscallResolver } from './plan.js'
 
 /** Oldest libseccomp with SCMP_ACT_KILL_PROCESS and SCMP_ACT_LOG. */
 export const MIN_VERSION = [2, 4, 0] as const
 
-const INSTALL_HINT =
-  'install libseccomp (Debian/Ubuntu: `apt-get install libseccomp2`; Fedora/RHEL: `dnf install libseccomp`; Alpine: `apk add libseccomp`; Arch: `pacman -S libseccomp`), or turn the filter off with `seccomp: false`'
+/** Said far from any probe of the host: every distribution's command. */
+const INSTALL_HINT = `install libseccomp (${libseccompFix(null).join('), ')}`
+
+/** libseccomp cannot be used: the fact, then how to get it. */
+const unusable = (fact: string) => new SandboxUnavailableError(`${fact}; ${INSTALL_HINT}.`, fact)
 
 export interface Libseccomp {
   /** e.g. `2.5.4`. */
@@ -36,7 +40,7 @@ export function loadLibseccomp(): Libseccomp {
     try {
       loaded = openLibseccomp()
     } catch (error) {
-      loaded = error instanceof SandboxUnavailableError ? error : new SandboxUnavailableError(`seccomp: could not use libseccomp: ${(error as Error).message}; ${INSTALL_HINT}.`)
+      loaded = error instanceof SandboxUnavailableError ? error : unusable(`seccomp: could not use libseccomp: ${(error as Error).message}`)
     }
   }
   if (loaded instanceof Error) throw loaded
@@ -72,7 +76,7 @@ export function openLibseccomp(candidates: readonly string[] = LIBRARY_NAMES): L
     }
   }
   if (!lib) {
-    throw new SandboxUnavailableError(`seccomp is enabled but libseccomp is not installed (${failures[0] ?? 'not found'}); ${INSTALL_HINT}.`)
+    throw unusable(`seccomp is enabled but libseccomp is not installed (${failures[0] ?? 'not found'})`)
   }
 
   const fn = (signature: string): Fn | null => {
@@ -97,17 +101,17 @@ export function openLibseccomp(candidates: readonly string[] = LIBRARY_NAMES): L
 
   const versionFn = fn('const vitest_pool_nsjail_scmp_version *seccomp_version(void)')
   if (!versionFn) {
-    throw new SandboxUnavailableError(`seccomp: libseccomp is older than 2.3 (no seccomp_version()); version ${MIN_VERSION.join('.')} or newer is needed: ${INSTALL_HINT}.`)
+    throw unusable(`seccomp: libseccomp is older than 2.3 (no seccomp_version()); version ${MIN_VERSION.join('.')} or newer is needed`)
   }
   const v = koffi.decode(versionFn(), scmpVersion) as { major: number; minor: number; micro: number }
   const version = `${v.major}.${v.minor}.${v.micro}`
   if (compareVersions([v.major, v.minor, v.micro], MIN_VERSION) < 0) {
-    throw new SandboxUnavailableError(`seccomp: libseccomp ${version} is too old (${MIN_VERSION.join('.')} or newer is needed for the kill-process and log actions); ${INSTALL_HINT}.`)
+    throw unusable(`seccomp: libseccomp ${version} is too old (${MIN_VERSION.join('.')} or newer is needed for the kill-process and log actions)`)
   }
 
   const required = (signature: string): Fn => {
     const f = fn(signature)
-    if (!f) throw new SandboxUnavailableError(`seccomp: libseccomp ${version} lacks ${signature.split('(')[0]!.split(' ').pop()}; ${INSTALL_HINT}.`)
+    if (!f) throw unusable(`seccomp: libseccomp ${version} lacks ${signature.split('(')[0]!.split(' ').pop()}`)
     return f
   }
   const api = {
