@@ -114,6 +114,9 @@ const TOP: Record<string, Validator> = {
   cgroups: (value, option) => {
     if (value !== 'auto' && value !== 'required' && value !== false) throw new OptionError(option, value, `'auto', 'required' or false`)
   },
+  onUnsupported: (value, option) => {
+    if (value !== 'error' && value !== 'warn') throw new OptionError(option, value, `'error' (fail on a machine that cannot sandbox) or 'warn' (run unsandboxed, with a warning)`)
+  },
   rules: (value, option, problems) => {
     if (!Array.isArray(value)) throw new OptionError(option, value, 'an array of { files, ...options }')
     value.forEach((rule: unknown, i: number) => {

@@ -6,18 +6,26 @@
 import type { Plugin } from 'vite'
 // Brings in Vitest's augmentation of Vite's Plugin type (the configureVitest hook).
 import type {} from 'vitest/config'
-import type { PoolRunnerInitializer } from 'vitest/node'
+import type { PoolRunnerInitializer, Vitest } from 'vitest/node'
 import { validateOptions } from '../policy/validate.js'
 import type { NsjailOptions } from '../policy/types.js'
-import { NsjailPoolWorker } from './worker.js'
+import { bannerReporter } from './banner-reporter.js'
+import { ChosenWorker } from './chosen-worker.js'
+import { inspecting } from './inspect-mode.js'
 import { PoolShared } from './shared.js'
 
 export const POOL_NAME = 'nsjail'
 
-function runner(shared: PoolShared): PoolRunnerInitializer {
+/** Our runner, carrying its options for `vitest-pool-nsjail doctor|explain` (they find it in a project's config). */
+export interface NsjailRunner extends PoolRunnerInitializer {
+  readonly nsjailOptions: NsjailOptions
+}
+
+function runner(shared: PoolShared): NsjailRunner {
   return {
     name: POOL_NAME,
-    createPoolWorker: (poolOptions) => new NsjailPoolWorker(poolOptions, shared),
+    createPoolWorker: (poolOptions) => new ChosenWorker(poolOptions, shared),
+    nsjailOptions: shared.options,
   }
 }
 
@@ -30,11 +38,18 @@ export function nsjailPool(options: NsjailOptions = {}): PoolRunnerInitializer {
 export function nsjail(options: NsjailOptions = {}): Plugin {
   const shared = new PoolShared(validateOptions(options))
   const initializer = runner(shared)
+  const bannered = new WeakSet<Vitest>()
   return {
     name: 'vitest-pool-nsjail',
-    async configureVitest({ project }) {
+    async configureVitest({ project, vitest }) {
       if (project.config.pool !== POOL_NAME) return
       project.config.poolRunner = initializer
+      // doctor and explain load the config to read the options; they probe the machine themselves.
+      if (inspecting()) return
+      if (!bannered.has(vitest)) {
+        bannered.add(vitest)
+        vitest.config.reporters.push(bannerReporter(shared, initializer, vitest))
+      }
       await shared.preflight(project)
     },
   }

@@ -10,7 +10,7 @@ import { createPolicyResolver, optionLayers, type PolicyResolver } from '../poli
 import { OptionError, Problems } from '../policy/errors.js'
 import type { NsjailOptions } from '../policy/types.js'
 import { compileSeccomp, validateSeccompOption } from '../seccomp/index.js'
-import { nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
+import { nodeModulesChain, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
 import type { HostLayout } from '../isolate/plan.js'
 import type { Identity } from '../isolate/etc.js'
 
@@ -53,7 +53,7 @@ function checkPathsExist(options: NsjailOptions, root: string, problems: Problem
   }
 }
 
-/** What can be checked before any test runs: options against the host, and bwrap on this machine. */
+/** What is known before any test runs: options checked against the host, bwrap found usable. */
 export interface Preflight {
   root: string
   resolver: PolicyResolver
@@ -75,16 +75,23 @@ function compileSeccompOptions(options: NsjailOptions, problems: Problems): void
   }
 }
 
-export async function preflightProject(project: TestProject, options: NsjailOptions): Promise<Preflight> {
-  const root = project.config.root
-  const resolver = createPolicyResolver(options, root)
+/**
+ * The checks of the options against this host (paths exist; seccomp rules compile, unless
+ * libseccomp is known to be missing). Throws OptionsError.
+ */
+export function checkProjectOptions(root: string, options: NsjailOptions, seccomp = true): void {
   const problems = new Problems()
   checkPathsExist(options, root, problems)
-  compileSeccompOptions(options, problems)
+  if (seccomp) compileSeccompOptions(options, problems)
   problems.throwIfAny()
-  const identity = sandboxIdentity(root)
-  const bwrap = await probeBwrap(options.bwrap, identity)
-  return { root, resolver, identity, bwrap, host: probeHostLayout() }
+}
+
+/** `bwrap`: the binary the run's machine check found usable. */
+export async function preflightProject(project: TestProject, options: NsjailOptions, bwrap: Bwrap): Promise<Preflight> {
+  const root = project.config.root
+  const resolver = createPolicyResolver(options, root)
+  checkProjectOptions(root, options)
+  return { root, resolver, identity: sandboxIdentity(root), bwrap, host: probeHostLayout() }
 }
 
 /**

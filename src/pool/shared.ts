@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from './firewall.js'
-import { enterCommand, openCgroups, type CgroupRun } from '../cgroup/index.js'
+import { enterCommand } from '../cgroup/index.js'
+import { checkMachine, type RunMachine } from './machine.js'
 import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
@@ -19,10 +20,10 @@ const TEARDOWN_GRACE_MS = 6_000
 const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environment.js', import.meta.url))
 
 export class PoolShared {
-  private readonly preflights = new WeakMap<TestProject, Promise<Preflight>>()
+  private readonly preflights = new WeakMap<TestProject, Promise<Preflight | null>>()
   private readonly projects = new WeakMap<TestProject, Promise<ProjectSandbox>>()
-  /** This run's cgroups (one per process; null when not available or turned off). */
-  private cgroups?: Promise<CgroupRun | null>
+  /** This run's machine check (probe, verdict, cgroups), once; forgotten when Vitest closes. */
+  private machine?: Promise<RunMachine>
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
 
@@ -31,29 +32,39 @@ export class PoolShared {
   /**
    * Checks options and machine for a project, once. The plugin awaits this in configureVitest, so a
    * missing bwrap or a refused user namespace fails the run once, before any test file is scheduled.
+   * null: the run is unsandboxed (`onUnsupported: 'warn'` on a machine that cannot sandbox).
    */
-  preflight(project: TestProject): Promise<Preflight> {
+  preflight(project: TestProject): Promise<Preflight | null> {
     return memo(this.preflights, project, async () => {
-      // cgroups: 'required' without a writable cgroup fails here; 'auto' warns once and runs on.
-      if (!this.cgroups) {
-        const cgroups = openCgroups(this.options.cgroups ?? 'auto', (message) => project.vitest.logger.warn(message))
-        this.cgroups = cgroups
-        // The run's cgroup directories go when Vitest closes (and at process exit, whatever happens).
-        project.vitest.onClose(async () => {
-          if (this.cgroups === cgroups) this.cgroups = undefined
-          // Vitest stops its workers while it runs these hooks: let them finish their teardown
-          // before closing the cgroups kills whatever is still inside.
-          await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
-          await (await cgroups.catch(() => null))?.close()
-        })
-      }
-      const [preflight] = await Promise.all([preflightProject(project, this.options), this.cgroups])
-      return preflight
+      const machine = await this.checkMachine(project)
+      return machine.unsandboxed ? null : preflightProject(project, this.options, machine.bwrap)
     })
   }
 
+  /** The probe of this run and what it means for these options (warnings go to Vitest's logger). */
+  checkMachine(project: TestProject): Promise<RunMachine> {
+    if (!this.machine) {
+      const machine = checkMachine(this.options, project.config.root, (message) => project.vitest.logger.warn(message))
+      this.machine = machine
+      // The run's cgroup directories go when Vitest closes (and at process exit, whatever happens).
+      project.vitest.onClose(async () => {
+        if (this.machine === machine) this.machine = undefined
+        // Vitest stops its workers while it runs these hooks: let them finish their teardown
+        // before closing the cgroups kills whatever is still inside.
+        await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
+        await (await machine.catch(() => null))?.cgroups?.close()
+      })
+    }
+    return this.machine
+  }
+
+  /** The project's sandbox facts; only for a sandboxed run (see preflight). */
   project(pool: PoolOptions): Promise<ProjectSandbox> {
-    return memo(this.projects, pool.project, async () => prepareProject(pool.project, await this.preflight(pool.project), pool.distPath, pool.execArgv))
+    return memo(this.projects, pool.project, async () => {
+      const preflight = await this.preflight(pool.project)
+      if (!preflight) throw new Error('vitest-pool-nsjail: a sandboxed worker was started in an unsandboxed run')
+      return prepareProject(pool.project, preflight, pool.distPath, pool.execArgv)
+    })
   }
 
   /** Points the worker at our snapshot environment, unless the user configured one of their own. */
@@ -67,9 +78,8 @@ export class PoolShared {
     return path.resolve(pool.distPath, 'workers/forks.js')
   }
 
-  /** Variables the user set in Vitest's config (`test.env`): meant for the tests, so they pass. */
   configEnv(project: TestProject): Record<string, string> {
-    return { ...(project.vitest.config.env as Record<string, string>), ...(project.config.env as Record<string, string>) }
+    return configEnv(project)
   }
 
   log(message: string): void {
@@ -78,7 +88,7 @@ export class PoolShared {
 
   async resources(policy: Policy, files: string[]): Promise<SandboxResources> {
     const { memory, pids, cpu } = policy.limits
-    const run = await this.cgroups
+    const run = (await this.machine)?.cgroups
     const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
     let released!: () => void
     const inUse = new Promise<void>((resolve) => (released = resolve))
@@ -101,6 +111,11 @@ export class PoolShared {
     }
     return resources
   }
+}
+
+/** Variables the user set in Vitest's config (`test.env`): meant for the tests, so they pass. */
+export function configEnv(project: TestProject): Record<string, string> {
+  return { ...(project.vitest.config.env as Record<string, string>), ...(project.config.env as Record<string, string>) }
 }
 
 function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, make: () => V): V {
