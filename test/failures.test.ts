@@ -6,8 +6,8 @@ import { execFileSync, spawn } from 'node:child_process'
 import path from 'node:path'
 import { expect, test } from 'vitest'
 import { FIXTURES } from './helpers/run-fixture.js'
-import { BASE_DIR_NAME, openCgroups } from '../src/cgroup/index.js'
-import { listTree } from './cgroup/helpers.js'
+import { openCgroups } from '../src/cgroup/index.js'
+import { runDirsOf } from './cgroup/helpers.js'
 import { NO_USERNS } from './helpers/nsjail-cli.js'
 
 const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
@@ -78,12 +78,8 @@ test('user namespaces refused: one message with what was tried and the fixes', a
   expect(run.output).not.toContain('Test Files')
 })
 
-/** Directories of ours (below a `vitest-pool-nsjail` directory) in every cgroup hierarchy. */
-const ourCgroupDirs = () => listTree('/sys/fs/cgroup').filter((d) => d.includes(`/${BASE_DIR_NAME}/`))
-
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
   test(`${signal} to Vitest leaves no sandbox, leaked process or cgroup behind`, async () => {
-    const cgroupsBefore = ourCgroupDirs()
     const marker = `nsjail-interrupt-${signal}-${process.pid}`
     const child = spawn(process.execPath, [VITEST, 'run', '--root', ROOT, 'slow'], {
       env: { ...process.env, NSJAIL_TEST_OPTIONS: JSON.stringify({ env: { set: { SLOW_MARKER: marker } } }) },
@@ -104,7 +100,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     })
     expect(await until(() => processes(marker).length > 0)).toBe(true)
     // As root a cgroup is always writable here, so the sandbox runs in one of ours.
-    if (process.getuid?.() === 0) expect(ourCgroupDirs().length).toBeGreaterThan(cgroupsBefore.length)
+    if (process.getuid?.() === 0) expect(runDirsOf(child.pid!).length).toBeGreaterThan(0)
     const exited = new Promise((resolve) => child.on('exit', resolve))
     child.kill(signal)
     await exited
@@ -115,6 +111,6 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     // SIGINT: the exit handler removed this run's cgroups. SIGKILL leaves them for the next run,
     // which reaps directories whose owner is gone.
     if (signal === 'SIGKILL') await (await openCgroups('auto', () => {}))?.close()
-    expect(ourCgroupDirs()).toEqual(cgroupsBefore)
+    expect(runDirsOf(child.pid!)).toEqual([])
   })
 }

@@ -5,8 +5,8 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest'
 import { factsByName, runFixture } from './helpers/run-fixture.js'
-import { BASE_DIR_NAME, openCgroups } from '../src/cgroup/index.js'
-import { listTree } from './cgroup/helpers.js'
+import { openCgroups } from '../src/cgroup/index.js'
+import { runDirsOf } from './cgroup/helpers.js'
 
 let available = false
 beforeAll(async () => {
@@ -15,8 +15,8 @@ beforeAll(async () => {
   await run?.close()
 })
 
-/** Directories of ours (below a `vitest-pool-nsjail` directory) in every cgroup hierarchy. */
-const ourCgroupDirs = () => listTree('/sys/fs/cgroup').filter((d) => d.includes(`/${BASE_DIR_NAME}/`))
+/** The cgroup directories of this process's runs (other processes' runs may come and go meanwhile). */
+const ourCgroupDirs = () => runDirsOf(process.pid)
 
 describe('with cgroups', () => {
   test('a memory bomb and a /tmp bomb are killed and named; a sibling passes; no cgroup is left', async (ctx) => {

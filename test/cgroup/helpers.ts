@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
+import { BASE_DIR_NAME } from '../../src/cgroup/cgroups.js'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -93,6 +94,14 @@ export function listTree(dir: string): string[] {
   }
   walk(dir)
   return found.sort()
+}
+
+/**
+ * The cgroup directories the runs of process `pid` made (their names carry the owner's pid): what a
+ * test may count on a machine where other runs come and go.
+ */
+export function runDirsOf(pid: number): string[] {
+  return listTree('/sys/fs/cgroup').filter((d) => new RegExp(`/${BASE_DIR_NAME}/(run|main)-${pid}-`).test(d))
 }
 
 /** Whether `pid` is a live process (a zombie waiting to be reaped counts as dead). */
