@@ -8,7 +8,7 @@ import { expect, test } from 'vitest'
 import { FIXTURES } from './helpers/run-fixture.js'
 import { openCgroups } from '../src/cgroup/index.js'
 import { runDirsOf } from './cgroup/helpers.js'
-import { NO_USERNS } from './helpers/nsjail-cli.js'
+import { NO_USERNS, withoutLibseccomp } from './helpers/nsjail-cli.js'
 
 const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
 const ROOT = path.join(FIXTURES, 'configured')
@@ -76,6 +76,18 @@ test('user namespaces refused: one message with what was tried and the fixes', a
   expect(run.output).toContain('run the tests outside that sandbox, or as root inside it')
   expect(run.output).not.toContain('kernel.apparmor_restrict_unprivileged_userns')
   expect(run.output).not.toContain('Test Files')
+})
+
+test('libseccomp not loadable: one message with how to install it; seccomp: false runs', async () => {
+  const run = await cli({}, [], withoutLibseccomp())
+  expect(run.code).not.toBe(0)
+  expect(count(run.output, 'the seccomp filter (on by default) cannot be used: seccomp is enabled but libseccomp is not installed (')).toBe(1)
+  expect(run.output).toMatch(/\n {2}- (in the image: RUN )?(sudo )?apt-get update && (sudo )?apt-get install -y libseccomp2\n/)
+  expect(run.output).toContain('  - or turn the filter off with `seccomp: false`')
+  expect(run.output).not.toContain('Test Files')
+  const off = await cli({ seccomp: false }, ['one'], withoutLibseccomp())
+  expect(off.output).toContain('Test Files  1 passed')
+  expect(off.code).toBe(0)
 })
 
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {

@@ -42,11 +42,7 @@ export async function checkMachine(options: NsjailOptions, root: string, warn: (
     }
     const seccomp = usesSeccomp(options) ? seccompProblem(probe) : null
     if (seccomp) {
-      throw new SandboxUnavailableError(problemText({
-        what: `the seccomp filter cannot be used: ${seccomp.why}`,
-        cause: 'every policy with `seccomp` on (the default) filters system calls with libseccomp 2.4+ on a kernel with seccomp filters',
-        fix: seccomp.fix,
-      }), seccomp.why)
+      throw new SandboxUnavailableError(problemText({ what: `the seccomp filter (on by default) cannot be used: ${seccomp.why}`, cause: null, fix: seccomp.fix }), seccomp.why)
     }
     const { bwrap } = probe
     return {
