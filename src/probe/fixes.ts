@@ -93,6 +93,9 @@ const APPARMOR_PROFILE = (bwrap: string) =>
 
 const DOCKER_FLAGS = '--cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined'
 
+/** The tests in a throw-away container (the README's Docker recipe is this line). */
+export const DOCKER_RUN = `docker run --rm ${DOCKER_FLAGS} -v "$PWD":/w -w /w node:22 sh -c 'apt-get update -qq && apt-get install -y -qq bubblewrap && npx vitest run'`
+
 /** The fixes for a namespace cause; `bwrap` is the binary's path (an AppArmor profile names it). */
 export function namespaceFix(cause: NamespaceCause, host: Host, bwrap = '/usr/bin/bwrap'): string[] {
   switch (cause) {
@@ -131,7 +134,7 @@ export function namespaceFix(cause: NamespaceCause, host: Host, bwrap = '/usr/bi
 /** Not Linux at all: where the tests can be sandboxed instead. */
 export function notLinuxFix(os: string): string[] {
   return [
-    `run the tests on Linux: in CI, in a Linux VM, ${os === 'win32' ? 'in WSL 2, ' : ''}or in a container (docker run ${DOCKER_FLAGS} -v "$PWD":/w -w /w node:22 npx vitest)`,
+    `run the tests on Linux: in CI, in a Linux VM, ${os === 'win32' ? 'in WSL 2, ' : ''}or in a container: ${DOCKER_RUN}`,
     "or set `onUnsupported: 'warn'` to run them here without the sandbox (with a warning)",
   ]
 }

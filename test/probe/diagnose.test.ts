@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { diagnose, unsupported, type Capability } from '../../src/probe/diagnose.js'
+import { DOCKER_RUN } from '../../src/probe/fixes.js'
 import { containerOf, parseOsRelease, wslVersion } from '../../src/probe/host-facts.js'
 import { createPolicyResolver } from '../../src/policy/resolve.js'
 import type { NsjailOptions } from '../../src/policy/types.js'
@@ -69,7 +70,7 @@ describe('machines that cannot sandbox at all', () => {
     const probe = machine({ host: { os: 'darwin', arch: 'arm64', kernel: '23.5.0', distro: null }, bwrap: { path: null, version: null }, namespaces: null, seccomp: null, cgroups: null })
     const problem = unsupported(probe)!
     expect(problem.what).toBe('this is macOS, not Linux: the sandbox is made of Linux namespaces, seccomp and cgroups')
-    expect(problem.fix[0]).toMatch(/^run the tests on Linux: in CI, in a Linux VM, or in a container \(docker run --cap-add SYS_ADMIN/)
+    expect(problem.fix[0]).toBe(`run the tests on Linux: in CI, in a Linux VM, or in a container: ${DOCKER_RUN}`)
     expect(problem.fix[1]).toBe("or set `onUnsupported: 'warn'` to run them here without the sandbox (with a warning)")
     expect(diagnose(probe)).toEqual([expect.objectContaining({ id: 'platform', status: 'missing', fix: problem.fix })])
   })
