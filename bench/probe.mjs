@@ -9,21 +9,13 @@
 // second probe in the same process would not pay for it. Node's own start-up and the module import
 // are not counted (the pool pays them anyway). Prints p50/p99/min/max and the median of each step.
 import { execFileSync } from 'node:child_process'
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const probeModule = path.join(root, 'dist/probe/probe.js')
-if (!fs.existsSync(probeModule)) {
-  console.error('dist/ is missing: run `npm run build` first.')
-  process.exit(1)
-}
 const runs = Number(process.argv[2] ?? 30)
+const dist = (file) => JSON.stringify(new URL(`../dist/${file}`, import.meta.url).href)
 
 const once = `
-  const { probeMachine } = await import(${JSON.stringify(probeModule)})
-  const { sandboxIdentity } = await import(${JSON.stringify(path.join(root, 'dist/isolate/host.js'))})
+  const { probeMachine } = await import(${dist('probe/probe.js')})
+  const { sandboxIdentity } = await import(${dist('isolate/host.js')})
   const identity = sandboxIdentity(process.cwd())
   const started = performance.now()
   const { probe, cgroups } = await probeMachine({ identity, seccomp: true, cgroups: true })
@@ -35,7 +27,7 @@ const once = `
 
 const samples = []
 for (let i = 0; i < runs; i++) {
-  samples.push(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', once], { cwd: root, encoding: 'utf8' })))
+  samples.push(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', once], { encoding: 'utf8' })))
 }
 const quantile = (values, q) => {
   const sorted = [...values].sort((a, b) => a - b)
