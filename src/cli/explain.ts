@@ -9,6 +9,7 @@ import { probeHostLayout, sandboxIdentity } from '../isolate/host.js'
 import { planLaunch } from '../isolate/plan.js'
 import { createPolicyResolver } from '../policy/resolve.js'
 import type { NsjailOptions } from '../policy/types.js'
+import { POOL_NAME } from '../pool/plugin.js'
 import { prepareProject } from '../pool/project.js'
 import { configEnv } from '../pool/shared.js'
 import type { MachineProbe } from '../probe/types.js'
@@ -48,10 +49,10 @@ export async function explain(args: { config?: string; root?: string; files: str
     for (const name of args.files) {
       const file = path.resolve(name)
       let owners = usable.filter((p) => p.files.includes(file))
-      const notes: string[] = []
+      // Another project may run the same file unsandboxed (`test.projects` with other pools).
+      const elsewhere = loaded.all.filter((p) => p.config.pool !== POOL_NAME && p.matchesTestGlob(file))
+      const notes = elsewhere.map((p) => `project ${p.name ? `"${p.name}"` : '(root)'} also runs it, with pool '${p.config.pool}': not sandboxed there`)
       if (owners.length === 0) {
-        const elsewhere = loaded.all.filter((p) => p.config.pool !== 'nsjail' && p.matchesTestGlob(file))
-        for (const p of elsewhere) notes.push(`project ${p.name ? `"${p.name}"` : '(root)'} runs it with pool '${p.config.pool}', not sandboxed`)
         owners = usable.filter((p) => file.startsWith(`${p.project.config.root}/`))
         if (owners.length) notes.push("not one of the project's test files (its include/exclude do not match it); shown as if it were")
       }

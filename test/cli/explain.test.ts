@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest'
 import { isRoot } from '../cgroup/helpers.js'
 import { FIXTURES } from '../helpers/run-fixture.js'
 import { nsjailCli } from '../helpers/nsjail-cli.js'
+import { tempFixture } from '../helpers/temp-fixture.js'
 
 const RULES = path.join(FIXTURES, 'rules')
 
@@ -78,6 +79,25 @@ describe('explain', () => {
     const { code, blocks } = await explain([path.join(RULES, 'test/out/write.test.ts')], FIXTURES, ['--config', path.join(RULES, 'vitest.config.ts'), '--root', RULES])
     expect(code).toBe(0)
     expect(blocks[0]).toMatchObject({ title: 'rules/test/out/write.test.ts  (project (root))', rules: 'rules[1] (files: test/net/**, test/out/**)', writable: 'out' })
+  })
+
+  test('a config with nsjailPool() as test.pool (no plugin) is read the same way', async () => {
+    const copy = tempFixture('rules')
+    try {
+      copy.write('vitest.config.ts', "import { defineConfig } from 'vitest/config'\nimport { nsjailPool } from 'vitest-pool-nsjail'\nexport default defineConfig({ test: { pool: nsjailPool({ rules: [{ files: 'test/net/**', network: 'host' }] }) } })\n")
+      const { code, blocks } = await explain(['test/net/fetch.test.ts'], copy.root)
+      expect(code).toBe(0)
+      expect(blocks[0]).toMatchObject({ rules: 'rules[0] (files: test/net/**)', network: "host: the host's network, not isolated" })
+    } finally {
+      copy.remove()
+    }
+  })
+
+  test('test.projects: the file is explained for the project that sandboxes it, and a project that does not is named', async () => {
+    const projects = path.join(FIXTURES, 'projects')
+    const { code, blocks } = await explain(['test/where.test.ts'], projects)
+    expect(code).toBe(0)
+    expect(blocks[0]).toMatchObject({ title: 'test/where.test.ts  (project "sandboxed")', note: 'project "host" also runs it, with pool \'forks\': not sandboxed there' })
   })
 
   test('usage errors exit 2', async () => {
