@@ -3,7 +3,6 @@
  * line per distinct policy, once per run, through Vitest's logger; beside Vitest's own banner for
  * terminal reporters, on stderr when stdout carries a machine-readable report.
  */
-import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeAll, expect, test } from 'vitest'
 import { openCgroups } from '../src/cgroup/index.js'
@@ -49,13 +48,13 @@ test('one line per distinct policy, printed once, saying what each rule changes'
 })
 
 test('with a machine-readable report on stdout, the banner goes to stderr', async () => {
-  const result = await run([process.execPath, VITEST, 'run', '--root', RULES, '--reporter=json'], {
+  // TAP goes to stdout on Vitest 4.1 and 5 alike (their json and junit reporters differ there).
+  const result = await run([process.execPath, VITEST, 'run', '--root', RULES, '--reporter=tap'], {
     env: { ...process.env, NSJAIL_TEST_OPTIONS: '{"cgroups":false}', NO_COLOR: '1' },
   })
   expect(result.code).toBe(0)
-  const report = JSON.parse(result.stdout) as { numPassedTests: number }
-  expect(report.numPassedTests).toBe(4)
+  expect(result.stdout).toMatch(/^TAP version 13\n1\.\.4\n/)
+  expect(bannerOf(result.stdout)).toEqual([])
   expect(bannerOf(result.stderr)).toHaveLength(4)
   expect(bannerOf(result.stderr)[0]).toMatch(/ · 4 files, 3 with rules$/)
-  expect(os.hostname()).not.toBe('nsjail')
 })
