@@ -4,7 +4,7 @@
  */
 import type { LaunchPlan } from '../isolate/plan.js'
 import type { Rule } from '../policy/types.js'
-import { FACETS, type FacetContext } from './facets.js'
+import { FACETS, facetEnforcement, type FacetContext } from './facets.js'
 
 export interface ExplainInput extends FacetContext {
   /** The file as the user named it. */
@@ -32,7 +32,7 @@ export function explainText(input: ExplainInput): string {
   row('rules', input.rules.length ? input.rules.map((label) => ruleText(label, input.options.rules)).join('; ') : 'none match: the top-level options apply')
   for (const facet of FACETS) {
     const explained = facet.explain(input, input.plan)
-    const enforcement = facet.enforcement(input)
+    const enforcement = facetEnforcement(facet, input)
     explained.forEach(([label, text], i) => {
       const last = i === explained.length - 1
       const gap = last && enforcement?.state === 'not-enforced' ? `  [NOT enforced here: ${enforcement.note}]` : ''

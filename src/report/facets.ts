@@ -11,7 +11,7 @@ import type { LaunchPlan } from '../isolate/plan.js'
 import { DEFAULT_TMP_SIZE } from '../policy/resolve.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
 import { describeSeccomp } from '../seccomp/index.js'
-import { seccompProblem } from '../probe/diagnose.js'
+import { seccompProblem, unsupported } from '../probe/diagnose.js'
 import { bwrapUpgradeFix, cgroupFix, libseccompFix } from '../probe/fixes.js'
 import type { MachineProbe } from '../probe/types.js'
 
@@ -54,8 +54,10 @@ const seccompWorks = (probe: MachineProbe) => seccompProblem(probe) === null
 
 const namespaces: Facet = {
   name: 'namespaces',
-  explain: ({ policy }, plan) => {
-    const names = [...(plan.identity.setuid ? [] : ['user']), 'pid', ...(policy.network === 'host' ? [] : ['network']), 'mount', 'uts', 'ipc', 'cgroup']
+  explain: ({ policy, probe }, plan) => {
+    // The cgroup namespace is taken when the kernel has it (--unshare-cgroup-try).
+    const cgroup = probe.namespaces?.each.cgroup === 'fresh' ? ['cgroup'] : []
+    const names = [...(plan.identity.setuid ? [] : ['user']), 'pid', ...(policy.network === 'host' ? [] : ['network']), 'mount', 'uts', 'ipc', ...cgroup]
     const who = plan.identity.setuid
       ? `as root: no user namespace; the worker becomes uid ${plan.identity.uid} with setpriv, no capabilities`
       : `rootless: uid ${plan.identity.uid} mapped to itself, no capabilities`
@@ -65,7 +67,8 @@ const namespaces: Facet = {
     const names = [...(rootMode(probe) ? [] : ['user']), 'pid', ...(policy.network === 'host' ? [] : ['net']), 'mnt', 'uts', 'ipc']
     return [`${names.join('+')} ns`]
   },
-  enforcement: ({ probe }) => (probe.namespaces?.ok ? enforced() : notEnforced('the sandbox cannot be built here', [])),
+  // A machine that cannot build them fails every facet: see facetEnforcement.
+  enforcement: () => enforced(),
 }
 
 const network: Facet = {
@@ -202,10 +205,17 @@ export interface FacetEnforcement extends Enforcement {
   facet: string
 }
 
+/** A facet's enforcement on this machine; where no sandbox can be built, nothing the options ask for is. */
+export function facetEnforcement(facet: Facet, context: FacetContext): Enforcement | null {
+  const e = facet.enforcement(context)
+  const blocked = unsupported(context.probe)
+  return e && blocked && e.state !== 'off' ? notEnforced(`no sandbox on this machine: ${blocked.what.split('\n')[0]}`, blocked.fix) : e
+}
+
 /** Every facet's enforcement for one policy (facets that ask nothing of the machine left out). */
 export function enforcementOf(context: FacetContext): FacetEnforcement[] {
   return FACETS.flatMap((facet) => {
-    const e = facet.enforcement(context)
+    const e = facetEnforcement(facet, context)
     return e ? [{ facet: facet.name, ...e }] : []
   })
 }

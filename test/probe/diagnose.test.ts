@@ -73,6 +73,11 @@ describe('machines that cannot sandbox at all', () => {
     expect(problem.fix[0]).toBe(`run the tests on Linux: in CI, in a Linux VM, or in a container: ${DOCKER_RUN}`)
     expect(problem.fix[1]).toBe("or set `onUnsupported: 'warn'` to run them here without the sandbox (with a warning)")
     expect(diagnose(probe)).toEqual([expect.objectContaining({ id: 'platform', status: 'missing', fix: problem.fix })])
+    // Nothing the options ask for is enforced; what they turn off stays off.
+    const facets = enforcementOf({ ...groups({ seccomp: false })[0], probe })
+    expect(facets.filter((e) => e.state !== 'off').map((e) => e.note)).toEqual(facets.filter((e) => e.state !== 'off').map(() => `no sandbox on this machine: ${problem.what}`))
+    expect(facets.find((e) => e.facet === 'seccomp')?.state).toBe('off')
+    expect(facets.find((e) => e.facet === 'files')).toMatchObject({ state: 'not-enforced', fix: problem.fix })
   })
 
   test('Windows: WSL 2 is one of the ways', () => {
