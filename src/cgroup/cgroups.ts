@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto'
 import { readlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { SandboxUnavailableError } from '../policy/errors.js'
-import { cgroupFix, type FixHost } from '../probe/fixes.js'
+import { cgroupFix, cpuFix, type FixHost } from '../probe/fixes.js'
 import * as cgfs from './cgroupfs.js'
 import {
   CONTROLLERS,
@@ -536,7 +536,7 @@ class Run implements CgroupRun {
   async createWorker(limits: Limits): Promise<WorkerCgroup> {
     if (this.closed) throw new Error('vitest-pool-nsjail: createWorker() after the cgroup run was closed')
     if (limits.cpu !== null && this.setup.cpuMissing) {
-      warnOnce(this.warn, `vitest-pool-nsjail: \`limits.cpu\` is not enforced: ${this.setup.cpuMissing}.`)
+      warnOnce(this.warn, `vitest-pool-nsjail: \`limits.cpu\` is not enforced: ${this.setup.cpuMissing}. To enforce it, ${cpuFix(this.version).join('; ')}.`)
     }
     const needed = controllersFor(limits)
     const name = `w-${++this.next}`

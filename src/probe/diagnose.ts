@@ -3,7 +3,7 @@
  * fix for each missing one. Pure: the table, the JSON, the banner and the pool's errors all read it.
  */
 import path from 'node:path'
-import { bwrapMissingFix, bwrapUpgradeFix, CAUSES, cgroupFix, libseccompFix, MIN_BWRAP, namespaceFix, notLinuxFix, setprivFix, type NamespaceCause } from './fixes.js'
+import { bwrapMissingFix, bwrapUpgradeFix, CAUSES, cgroupFix, cpuFix, libseccompFix, MIN_BWRAP, namespaceFix, notLinuxFix, seccompArchProblem, setprivFix, type NamespaceCause } from './fixes.js'
 import { NAMESPACES, type BwrapFacts, type MachineProbe, type NamespaceName } from './types.js'
 import { compareVersions } from '../seccomp/libseccomp.js'
 
@@ -179,7 +179,7 @@ export function diagnose(probe: MachineProbe): Capability[] {
             status: cgroups.cpuMissing ? 'limited' : 'ok',
             detail: `v${cgroups.version}: ${cgroups.controllers.join(', ')} in ${[...new Set(cgroups.dirs.map((dir) => path.dirname(dir)))].join(', ')}${cgroups.cpuMissing ? `; cpu not enforced: ${cgroups.cpuMissing}` : ''}`,
             cause: null,
-            fix: [],
+            fix: cgroups.cpuMissing ? cpuFix(cgroups.version) : [],
           },
   )
   return rows
@@ -189,7 +189,7 @@ export function diagnose(probe: MachineProbe): Capability[] {
 export function seccompProblem(probe: MachineProbe): { why: string; fix: string[] } | null {
   const { host, seccomp } = probe
   if (host.seccompActions === null) return { why: 'the kernel has no seccomp filters (/proc/sys/kernel/seccomp/actions_avail is missing)', fix: ['use a kernel built with CONFIG_SECCOMP_FILTER, or set `seccomp: false`'] }
-  if (!SECCOMP_ARCHES.includes(host.arch)) return { why: `filters are supported on x86_64 and aarch64 only (this is ${host.arch})`, fix: ['set `seccomp: false`'] }
+  if (!SECCOMP_ARCHES.includes(host.arch)) return seccompArchProblem(host.arch)
   if (seccomp === null) return { why: 'libseccomp was not loaded (no policy filters system calls)', fix: [] }
   if (seccomp.library === null) return { why: seccomp.error ?? 'libseccomp could not be loaded', fix: libseccompFix(host) }
   return null

@@ -166,3 +166,15 @@ export function cgroupFix(version: 1 | 2 | null, host: Host): string[] {
     `or ${prepared}`,
   ]
 }
+
+/** How to get the cpu controller too, when memory and pids are there but cpu is not. */
+export function cpuFix(version: 1 | 2): string[] {
+  return version === 2
+    ? ["systemd delegates only memory and pids to users by default: add cpu with `sudo systemctl edit user@.service` ([Service] Delegate=cpu memory pids), or run as root", 'or drop `limits.cpu`']
+    : ['make the cgroup v1 cpu hierarchy writable for your user as for memory and pids (`sudo cgcreate -a $USER -t $USER -g cpu:vitest`), or run as root', 'or drop `limits.cpu`']
+}
+
+/** Filters are compiled for x86_64 and aarch64 only. */
+export function seccompArchProblem(arch: string): { why: string; fix: string[] } {
+  return { why: `seccomp filters are supported on x86_64 and aarch64 only (this is ${arch})`, fix: ['set `seccomp: false`'] }
+}

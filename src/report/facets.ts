@@ -12,7 +12,7 @@ import { DEFAULT_TMP_SIZE } from '../policy/resolve.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
 import { describeSeccomp } from '../seccomp/index.js'
 import { seccompProblem, unsupported } from '../probe/diagnose.js'
-import { bwrapUpgradeFix, cgroupFix, libseccompFix } from '../probe/fixes.js'
+import { bwrapUpgradeFix, cgroupFix, cpuFix, libseccompFix } from '../probe/fixes.js'
 import type { MachineProbe } from '../probe/types.js'
 
 export interface Enforcement {
@@ -171,7 +171,7 @@ function limitsEnforcement(policy: Policy, probe: MachineProbe, options: NsjailO
   if (!cgroups || cgroups.version === null) {
     return notEnforced(`no writable cgroup${cgroups?.reason ? ` (${cgroups.reason})` : ''}`, cgroupFix(cgroups?.machineVersion ?? null, probe.host))
   }
-  if (cpu !== null && cgroups.cpuMissing) return notEnforced(`cpu: ${cgroups.cpuMissing}`, cgroupFix(cgroups.version, probe.host))
+  if (cpu !== null && cgroups.cpuMissing) return notEnforced(`cpu: ${cgroups.cpuMissing}`, cpuFix(cgroups.version))
   return enforced()
 }
 

@@ -217,8 +217,11 @@ describe('machines that sandbox with less', () => {
   test("a systemd delegation without cpu: only a cpu limit is not enforced", () => {
     const probe = machine({ cgroups: { controllers: ['memory', 'pids'], cpuMissing: 'the cpu controller is not available in /sys/fs/cgroup/user.slice' } })
     expect(row(probe, 'cgroups').status).toBe('limited')
+    expect(row(probe, 'cgroups').fix[0]).toContain('`sudo systemctl edit user@.service` ([Service] Delegate=cpu memory pids)')
     expect(states(probe)).toMatchObject({ limits: 'enforced' })
     expect(states(probe, { limits: { cpu: 1.5 } })).toMatchObject({ limits: 'not-enforced' })
+    const cpu = enforcementOf({ ...groups({ limits: { cpu: 1.5 } })[0], probe }).find((e) => e.facet === 'limits')
+    expect(cpu).toMatchObject({ note: 'cpu: the cpu controller is not available in /sys/fs/cgroup/user.slice', fix: row(probe, 'cgroups').fix })
   })
 })
 
