@@ -10,7 +10,7 @@ import { afterEach, expect, test } from 'vitest'
 import { nsjailPool } from 'vitest-pool-nsjail'
 import { run } from './cgroup/helpers.js'
 import { factsByName, FIXTURES, runFixture, type FixtureRun } from './helpers/run-fixture.js'
-import { NO_USERNS } from './helpers/nsjail-cli.js'
+import { fakeBwraps, NO_USERNS, REAL_BWRAP } from './helpers/nsjail-cli.js'
 
 const RULES = path.join(FIXTURES, 'rules')
 const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
@@ -51,6 +51,21 @@ test('nsjailPool() without the plugin: decided when the first worker starts, the
   expect(result.exitCode).toBe(0)
   expectUnsandboxed(result.facts)
   expectOneWarning(result.output, 'bubblewrap (/nonexistent/bwrap) was not found (option `bwrap`)\nTo fix it:\n')
+})
+
+test('a namespace probe that does not answer in 2 s: the run goes on sandboxed, with a warning and an unverified banner', async () => {
+  const fakes = fakeBwraps({ 'bwrap-slow': `case "$*" in *readlink*) exec sleep 30 ;; esac\nexec ${REAL_BWRAP} "$@"` })
+  try {
+    process.env.NSJAIL_TEST_OPTIONS = JSON.stringify({ bwrap: fakes.path('bwrap-slow'), cgroups: false })
+    const result = await runFixture('rules', { noPlugin: true, cli: { config: path.join(RULES, 'vitest.config.ts'), pool: undefined } })
+    expect(result.exitCode).toBe(0)
+    for (const fact of result.facts) expect(fact.hostname).toBe('nsjail')
+    expect(count(result.output, 'vitest-pool-nsjail: could not verify that bubblewrap can build the sandbox here: `')).toBe(1)
+    expect(result.output).toContain('did not answer within 2000 ms (abandoned): a slow or loaded machine? The run goes on')
+    expect(result.output.split('\n').find((line) => line.startsWith('nsjail '))).toMatch(/ · NOT enforced: namespaces \(not verified: bwrap did not answer within 2000 ms \(abandoned\)\)$/)
+  } finally {
+    fakes.remove()
+  }
 })
 
 test('user namespaces refused around Vitest: the cause and its fix in the warning, the suite runs', async () => {

@@ -12,7 +12,7 @@ import type { NsjailOptions } from '../policy/types.js'
 import { seccompProblem, unsupported, type Unsupported } from '../probe/diagnose.js'
 import { probeMachine } from '../probe/probe.js'
 import type { MachineProbe } from '../probe/types.js'
-import { problemText, unsandboxedWarning } from '../report/problem.js'
+import { problemText, unsandboxedWarning, unverifiedWarning } from '../report/problem.js'
 
 export type RunMachine =
   | { probe: MachineProbe; unsandboxed: null; bwrap: Bwrap; cgroups: CgroupRun | null }
@@ -40,6 +40,7 @@ export async function checkMachine(options: NsjailOptions, root: string, warn: (
       warn(unsandboxedWarning(blocked))
       return { probe, unsandboxed: blocked, bwrap: null, cgroups: null }
     }
+    if (probe.namespaces?.abandoned) warn(unverifiedWarning(probe.namespaces))
     const seccomp = usesSeccomp(options) ? seccompProblem(probe) : null
     if (seccomp) {
       throw new SandboxUnavailableError(problemText({ what: `the seccomp filter (on by default) cannot be used: ${seccomp.why}`, cause: null, fix: seccomp.fix }), seccomp.why)

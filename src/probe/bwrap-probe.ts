@@ -77,7 +77,7 @@ export async function probeNamespaces(bwrap: BwrapFacts, identity: Identity, tim
     mode: rootless ? 'rootless' : 'root',
     tried,
     ok: result.code === 0,
-    stderr: result.abandoned ? `(no answer within ${timeoutMs} ms: abandoned)` : result.stderr.trim(),
+    stderr: result.abandoned ? `did not answer within ${timeoutMs} ms (abandoned)` : result.stderr.trim(),
     abandoned: result.abandoned,
     each: Object.fromEntries(NAMESPACES.map((ns) => [ns, 'untested'])) as Record<NamespaceName, NamespaceState>,
     loopback: false,
@@ -95,7 +95,15 @@ export async function probeNamespaces(bwrap: BwrapFacts, identity: Identity, tim
     facts.tmpfsSize = features.tmpfsSize
     return facts
   }
-  if (!result.abandoned) Object.assign(facts.each, await eachNamespace(bwrap.command, rootless, timeoutMs))
+  if (result.abandoned) {
+    // Slow is not refused (a loaded or emulated machine, a cold file cache): unverified, the flags
+    // are what the workers get if bwrap works, and a worker that cannot start will say why.
+    facts.loopback = true
+    facts.nestedUsernsDisabled = rootless && features.disableUserns
+    facts.tmpfsSize = features.tmpfsSize
+    return facts
+  }
+  Object.assign(facts.each, await eachNamespace(bwrap.command, rootless, timeoutMs))
   facts.loopback = facts.each.net === 'fresh'
   return facts
 }

@@ -4,7 +4,7 @@
  */
 import path from 'node:path'
 import { bwrapMissingFix, bwrapUpgradeFix, CAUSES, cgroupFix, cpuFix, libseccompFix, MIN_BWRAP, namespaceFix, notLinuxFix, seccompArchProblem, setprivFix, type NamespaceCause } from './fixes.js'
-import { NAMESPACES, type BwrapFacts, type MachineProbe, type NamespaceName } from './types.js'
+import { NAMESPACES, type BwrapFacts, type MachineProbe, type NamespaceFacts, type NamespaceName } from './types.js'
 import { compareVersions } from '../seccomp/libseccomp.js'
 
 /**
@@ -32,6 +32,11 @@ export interface Unsupported {
   /** The likely cause, when `what` does not say it all. */
   cause: string | null
   fix: string[]
+}
+
+/** The namespace attempt took too long: said in doctor's rows, the pool's warning and the banner. */
+export function unverifiedText(namespaces: NamespaceFacts): string {
+  return `not verified: bwrap ${namespaces.stderr}`
 }
 
 export function bwrapTooOld(bwrap: BwrapFacts): boolean {
@@ -66,7 +71,7 @@ export function unsupported(probe: MachineProbe): Unsupported | null {
   if (bwrapTooOld(bwrap)) {
     return { what: `bubblewrap ${bwrap.version} is too old: ${MIN_BWRAP} or newer is needed (older ones lack flags the sandbox uses)`, cause: null, fix: bwrapUpgradeFix() }
   }
-  if (namespaces && !namespaces.ok) {
+  if (namespaces && !namespaces.ok && !namespaces.abandoned) {
     const cause = namespaceCause(probe)
     return {
       what: `bubblewrap ${bwrap.version} could not create the sandbox's namespaces${namespaces.mode === 'root' ? ' (as root, switching to an unprivileged uid inside)' : ''}.\n` +
@@ -82,7 +87,7 @@ const NS_LABEL: Record<NamespaceName, string> = { user: 'user', pid: 'pid', net:
 
 function namespaceRows(probe: MachineProbe, blocked: Unsupported | null): Capability[] {
   const ns = probe.namespaces
-  const cause = ns && !ns.ok ? namespaceCause(probe) : null
+  const cause = ns && !ns.ok && !ns.abandoned ? namespaceCause(probe) : null
   let fixShown = false
   return NAMESPACES.map((name) => {
     const state = ns?.each[name] ?? 'untested'
@@ -92,7 +97,10 @@ function namespaceRows(probe: MachineProbe, blocked: Unsupported | null): Capabi
     if (name === 'cgroup' && state === 'refused' && ns?.ok) {
       return { ...row, status: 'limited', detail: 'not available (kernel without cgroup namespaces): the sandbox has no /sys/fs/cgroup, so nothing is lost' }
     }
-    if (state === 'untested') return { ...row, detail: ns ? 'not tried: a namespace it needs was refused' : `not tried: ${blocked?.what.split('\n')[0] ?? 'bubblewrap is not usable'}` }
+    if (state === 'untested') {
+      const why = ns?.abandoned ? unverifiedText(ns) : ns ? 'not tried: a namespace it needs was refused' : `not tried: ${blocked?.what.split('\n')[0] ?? 'bubblewrap is not usable'}`
+      return { ...row, detail: why }
+    }
     // The fix goes on the first refused row only: one cause, one fix.
     const first = !fixShown
     fixShown = true
@@ -139,7 +147,9 @@ export function diagnose(probe: MachineProbe): Capability[] {
   }
   rows.push(...namespaceRows(probe, blocked))
 
-  const untested = (id: string, label: string): Capability => ({ id, label, status: 'unknown', detail: 'not tried: the sandbox could not be built', cause: null, fix: [] })
+  const untested = (id: string, label: string): Capability => ({
+    id, label, status: 'unknown', detail: namespaces?.abandoned ? unverifiedText(namespaces) : 'not tried: the sandbox could not be built', cause: null, fix: [],
+  })
   if (namespaces?.ok) {
     rows.push({ id: 'loopback', label: 'loopback (lo up)', status: namespaces.loopback ? 'ok' : 'missing', detail: namespaces.loopback ? 'brought up in the new network namespace' : 'the network namespace was refused', cause: null, fix: [] })
   } else rows.push(untested('loopback', 'loopback (lo up)'))

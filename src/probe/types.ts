@@ -69,9 +69,12 @@ export interface NamespaceFacts {
   /** The bwrap command tried: the workers' own namespace flags. */
   tried: string[]
   ok: boolean
-  /** What bwrap said when it failed. */
+  /** What bwrap said when it failed (when abandoned: that it did not answer). */
   stderr: string
-  /** bwrap did not finish in time. */
+  /**
+   * bwrap did not finish in time: nothing is known to be refused (`ok` is false, `each` untested),
+   * and the flags below say what the workers get if it works.
+   */
   abandoned: boolean
   /** Each namespace: new inside the sandbox (its inode differs from ours), refused, not used in this mode. */
   each: Record<NamespaceName, NamespaceState>

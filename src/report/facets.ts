@@ -11,7 +11,7 @@ import type { LaunchPlan } from '../isolate/plan.js'
 import { DEFAULT_TMP_SIZE } from '../policy/resolve.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
 import { describeSeccomp } from '../seccomp/index.js'
-import { seccompProblem, unsupported } from '../probe/diagnose.js'
+import { seccompProblem, unsupported, unverifiedText } from '../probe/diagnose.js'
 import { bwrapUpgradeFix, cgroupFix, cpuFix, libseccompFix } from '../probe/fixes.js'
 import type { MachineProbe } from '../probe/types.js'
 
@@ -68,7 +68,7 @@ const namespaces: Facet = {
     return [`${names.join('+')} ns`]
   },
   // A machine that cannot build them fails every facet: see facetEnforcement.
-  enforcement: () => enforced(),
+  enforcement: ({ probe }) => (probe.namespaces?.abandoned ? notEnforced(unverifiedText(probe.namespaces), []) : enforced()),
 }
 
 const network: Facet = {

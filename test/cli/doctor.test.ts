@@ -88,6 +88,8 @@ describe('simulated machines', () => {
       'bwrap-broken': 'echo "bwrap: error while loading shared libraries: libcap.so.2: cannot open shared object file" >&2\nexit 1',
       // exec: the killed process is the one that hangs, nothing is left behind.
       'bwrap-stuck': 'exec sleep 30',
+      // Answers, but takes too long over the probe's namespace attempt (the one that runs readlink).
+      'bwrap-slow': `case "$*" in *readlink*) exec sleep 30 ;; esac\nexec ${REAL_BWRAP} "$@"`,
     })
   })
   afterAll(() => fakes.remove())
@@ -138,6 +140,15 @@ describe('simulated machines', () => {
     const { report } = await doctor({ pool: { bwrap: fakes.path('bwrap-stuck') } })
     expect(report.probe.steps.find((s) => s.step === 'bwrap --version')).toMatchObject({ abandoned: true })
     expect(report.unsupported!.what).toBe(`bubblewrap (${fakes.path('bwrap-stuck')}) cannot be used: \`${fakes.path('bwrap-stuck')} --version\` did not answer within 2000 ms: abandoned`)
+  })
+
+  test('a namespace attempt that does not answer in 2 s is unverified, not refused: exit 1, no false cause', async () => {
+    const { report, capability } = await doctor({ pool: { bwrap: fakes.path('bwrap-slow'), cgroups: false } })
+    expect(report.unsupported).toBeNull()
+    expect(report.probe.steps.find((s) => s.step === 'namespaces')).toMatchObject({ abandoned: true })
+    expect(capability('namespace.pid')).toMatchObject({ status: 'unknown', detail: 'not verified: bwrap did not answer within 2000 ms (abandoned)', cause: null, fix: [] })
+    expect(report.config.projects[0].policies[0].enforcement[0]).toMatchObject({ facet: 'namespaces', state: 'not-enforced' })
+    expect(report.ok).toBe(false)
   })
 
   test('libseccomp not loadable: the filter is not enforced, with how to install the library', async () => {

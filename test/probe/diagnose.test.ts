@@ -225,6 +225,18 @@ describe('machines that sandbox with less', () => {
   })
 })
 
+describe('a probe that was abandoned', () => {
+  test('slow is not refused: the namespaces are unverified, not unsupported; doctor cannot say yes', () => {
+    const probe = machine({ namespaces: { ok: false, abandoned: true, stderr: 'did not answer within 2000 ms (abandoned)', each: { user: 'untested', pid: 'untested', net: 'untested', mount: 'untested', uts: 'untested', ipc: 'untested', cgroup: 'untested' } } })
+    expect(unsupported(probe)).toBeNull()
+    expect(row(probe, 'namespace.pid')).toMatchObject({ status: 'unknown', detail: 'not verified: bwrap did not answer within 2000 ms (abandoned)', fix: [] })
+    expect(row(probe, 'loopback').status).toBe('unknown')
+    expect(states(probe)).toMatchObject({ namespaces: 'not-enforced', network: 'enforced', seccomp: 'enforced' })
+    expect(doctorReport(probe, null, [{ name: '', root: ROOT, onUnsupported: 'error', problems: [], groups: groups() }]).ok).toBe(false)
+    expect(bannerLines(probe, groups())[0]).toMatch(/ · 3 files · NOT enforced: namespaces \(not verified: bwrap did not answer within 2000 ms \(abandoned\)\)$/)
+  })
+})
+
 describe('reports', () => {
   test("doctor's JSON: a stable, serializable shape whose ok is the exit status", () => {
     const probe = machine(NO_CGROUP)
