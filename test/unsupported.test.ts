@@ -11,6 +11,7 @@ import { nsjailPool } from 'vitest-pool-nsjail'
 import { run } from './cgroup/helpers.js'
 import { factsByName, FIXTURES, runFixture, type FixtureRun } from './helpers/run-fixture.js'
 import { fakeBwraps, NO_USERNS, REAL_BWRAP } from './helpers/nsjail-cli.js'
+import { TIMEOUT_VARIABLE } from '../src/probe/probe.js'
 
 const RULES = path.join(FIXTURES, 'rules')
 const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
@@ -55,6 +56,9 @@ test('nsjailPool() without the plugin: decided when the first worker starts, the
 
 test('a namespace probe that does not answer in 2 s: the run goes on sandboxed, with a warning and an unverified banner', async () => {
   const fakes = fakeBwraps({ 'bwrap-slow': `case "$*" in *readlink*) exec sleep 30 ;; esac\nexec ${REAL_BWRAP} "$@"` })
+  // The probe's own deadline (2 s), which the suite's config lengthens for a loaded machine.
+  const deadline = process.env[TIMEOUT_VARIABLE]
+  delete process.env[TIMEOUT_VARIABLE]
   try {
     process.env.NSJAIL_TEST_OPTIONS = JSON.stringify({ bwrap: fakes.path('bwrap-slow'), cgroups: false })
     const result = await runFixture('rules', { noPlugin: true, cli: { config: path.join(RULES, 'vitest.config.ts'), pool: undefined } })
@@ -64,6 +68,7 @@ test('a namespace probe that does not answer in 2 s: the run goes on sandboxed, 
     expect(result.output).toContain('did not answer within 2000 ms (abandoned): a slow or loaded machine? The run goes on')
     expect(result.output.split('\n').find((line) => line.startsWith('nsjail '))).toMatch(/ · NOT enforced: namespaces \(not verified: bwrap did not answer within 2000 ms \(abandoned\)\)$/)
   } finally {
+    if (deadline !== undefined) process.env[TIMEOUT_VARIABLE] = deadline
     fakes.remove()
   }
 })

@@ -18,6 +18,14 @@ import { bwrapTooOld } from './diagnose.js'
 /** A probe step may take this long before it is abandoned. */
 export const STEP_TIMEOUT_MS = 2_000
 
+/** For machines that are slow on purpose (emulated CI, a test suite on a loaded box): a longer deadline. */
+export const TIMEOUT_VARIABLE = 'VITEST_POOL_NSJAIL_PROBE_TIMEOUT_MS'
+
+function stepTimeout(): number {
+  const value = Number(process.env[TIMEOUT_VARIABLE])
+  return Number.isFinite(value) && value > 0 ? value : STEP_TIMEOUT_MS
+}
+
 export interface ProbeOptions {
   /** The `bwrap` option (default: `bwrap` on PATH). */
   bwrap?: string
@@ -29,6 +37,7 @@ export interface ProbeOptions {
   cgroups: boolean
   /** Receives the cgroup run's later warnings (a `limits.cpu` it cannot enforce). */
   warn?: (message: string) => void
+  /** Default: STEP_TIMEOUT_MS, or the TIMEOUT_VARIABLE environment variable. */
   timeoutMs?: number
 }
 
@@ -40,7 +49,7 @@ export interface ProbeResult {
 
 export async function probeMachine(options: ProbeOptions): Promise<ProbeResult> {
   const started = performance.now()
-  const timeoutMs = options.timeoutMs ?? STEP_TIMEOUT_MS
+  const timeoutMs = options.timeoutMs ?? stepTimeout()
   const steps: StepTiming[] = []
   const timed = <T>(step: string, run: () => T): T => {
     const t = performance.now()

@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { openCgroups } from '../../src/cgroup/index.js'
+import { TIMEOUT_VARIABLE } from '../../src/probe/probe.js'
 import type { DoctorReport } from '../../src/report/doctor.js'
 import { asUnprivileged, ensureUnprivilegedUser, isRoot, run } from '../cgroup/helpers.js'
 import { FIXTURES } from '../helpers/run-fixture.js'
@@ -16,6 +17,9 @@ import { CLI, fakeBwraps, NO_USERNS, nsjailCli, REAL_BWRAP, withoutLibseccomp, t
 
 const RULES = path.join(FIXTURES, 'rules')
 const CONFIG = path.join(RULES, 'vitest.config.ts')
+
+/** The probe's own deadline (2 s): the suite's config lengthens it for a loaded machine. */
+const DEFAULT_DEADLINE = { [TIMEOUT_VARIABLE]: undefined }
 
 /** Whether this user has a writable cgroup: then the default limits are enforced here. */
 let cgroups = false
@@ -28,7 +32,7 @@ beforeAll(async () => {
 async function doctor(options: CliOptions & { pool?: object; args?: string[] } = {}) {
   const result = await nsjailCli(['doctor', '--json', '--config', CONFIG, '--root', RULES, ...(options.args ?? [])], {
     ...options,
-    env: { ...options.env, NSJAIL_TEST_OPTIONS: JSON.stringify(options.pool ?? {}) },
+    env: { NSJAIL_TEST_OPTIONS: JSON.stringify(options.pool ?? {}), ...options.env },
   })
   let report: DoctorReport
   try {
@@ -137,13 +141,13 @@ describe('simulated machines', () => {
   })
 
   test('a bwrap that does not answer is abandoned after 2 s and reported, never waited for', async () => {
-    const { report } = await doctor({ pool: { bwrap: fakes.path('bwrap-stuck') } })
+    const { report } = await doctor({ pool: { bwrap: fakes.path('bwrap-stuck') }, env: DEFAULT_DEADLINE })
     expect(report.probe.steps.find((s) => s.step === 'bwrap --version')).toMatchObject({ abandoned: true })
     expect(report.unsupported!.what).toBe(`bubblewrap (${fakes.path('bwrap-stuck')}) cannot be used: \`${fakes.path('bwrap-stuck')} --version\` did not answer within 2000 ms: abandoned`)
   })
 
   test('a namespace attempt that does not answer in 2 s is unverified, not refused: exit 1, no false cause', async () => {
-    const { report, capability } = await doctor({ pool: { bwrap: fakes.path('bwrap-slow'), cgroups: false } })
+    const { report, capability } = await doctor({ pool: { bwrap: fakes.path('bwrap-slow'), cgroups: false }, env: DEFAULT_DEADLINE })
     expect(report.unsupported).toBeNull()
     expect(report.probe.steps.find((s) => s.step === 'namespaces')).toMatchObject({ abandoned: true })
     expect(capability('namespace.pid')).toMatchObject({ status: 'unknown', detail: 'not verified: bwrap did not answer within 2000 ms (abandoned)', cause: null, fix: [] })

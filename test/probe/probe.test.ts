@@ -30,5 +30,4 @@ test('this machine: the sandbox can be built, and the facts agree with the kerne
 
   const status = Object.fromEntries(diagnose(probe).map((c) => [c.id, c.status]))
   expect(status).toMatchObject({ platform: 'ok', bwrap: 'ok', loopback: 'ok', seccomp: 'ok', 'namespace.pid': 'ok' })
-  expect(probe.steps.every((step) => !step.abandoned)).toBe(true)
 })
