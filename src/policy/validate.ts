@@ -150,6 +150,9 @@ const TOP: Record<string, Validator> = {
       }
     }
   },
+  onUnsupported: (value, option) => {
+    if (value !== 'error' && value !== 'warn') throw new OptionError(option, value, `'error' (fail on a machine that cannot sandbox) or 'warn' (run unsandboxed, with a warning)`)
+  },
   rules: (value, option, problems) => {
     if (!Array.isArray(value)) throw new OptionError(option, value, 'an array of { files, ...options }')
     value.forEach((rule: unknown, i: number) => {

@@ -87,15 +87,3 @@ export function checkApiServer(options: NsjailOptions, api: ApiServer | undefine
   }
 }
 
-/** The banner lines naming what is forwarded, per set of files; empty when nothing is. */
-export function forwardsBanner(options: NsjailOptions): string[] {
-  const lines: string[] = []
-  for (const { at, layer } of optionLayers(options)) {
-    if (typeof layer.network !== 'object') continue
-    const rule = layer as Partial<Rule>
-    const files = rule.files ? `${at.slice(0, -1)} (${[rule.files].flat().join(', ')})` : 'all files'
-    const forwards = describeForwards(parseForwards(layer.network.forward))
-    lines.push(`  ${files}: ${forwards.length ? forwards.join(', ') : 'nothing'}`)
-  }
-  return lines.length ? ['vitest-pool-nsjail: host services forwarded into the sandboxes (network: { forward }):', ...lines] : []
-}
