@@ -45,7 +45,6 @@ import {
   ownedDirName,
   ownerIsGone,
   parseOwnedDirName,
-  UNKNOWN_PID_NS,
 } from './plan.js'
 import type { Limits } from './types.js'
 import { currentOwner, startTimeOf } from './owner.js'

@@ -6,12 +6,11 @@
 import path from 'node:path'
 import { distDir } from 'vitest/node'
 import { gitRepository, probeHostLayout, sandboxIdentity } from '../isolate/host.js'
-import { planLaunch } from '../isolate/plan.js'
 import { createPolicyResolver } from '../policy/resolve.js'
 import type { NsjailOptions } from '../policy/types.js'
 import { POOL_NAME } from '../pool/plugin.js'
-import { prepareProject } from '../pool/project.js'
-import { configEnv } from '../pool/project.js'
+import { configEnv, prepareProject } from '../pool/project.js'
+import { sandboxPlan } from '../pool/sandbox-plan.js'
 import type { MachineProbe } from '../probe/types.js'
 import { explainText } from '../report/explain.js'
 import { inspect } from './inspect.js'
@@ -25,19 +24,12 @@ function explainFile(file: string, owner: LoadedProject & { options: NsjailOptio
   const bwrap = { path: probe.bwrap.command, features: { version: probe.bwrap.version ?? 'unknown', tmpfsSize: probe.bwrap.tmpfsSize, disableUserns: probe.bwrap.disableUserns } }
   // Vitest's own execArgv adds only files inside its package (already readable); the project's may name others.
   const sandbox = prepareProject(project, { root, resolver, identity, bwrap, host: probeHostLayout(), gitRepositories: gitRepository(root) }, distDir, project.config.execArgv ?? [])
-  const env = configEnv(project)
   const policy = resolver.forFile(file)
-  const plan = planLaunch({
-    policy,
-    identity,
-    host: sandbox.host,
-    root,
-    needs: sandbox.needs,
-    command: [sandbox.node, path.resolve(distDir, 'workers/forks.js')],
-    workerEnv: { ...process.env, ...env },
-    configEnv: env,
+  const plan = sandboxPlan(sandbox, project, policy, {
+    distPath: distDir,
+    execArgv: project.config.execArgv ?? [],
+    workerEnv: { ...process.env, ...configEnv(project) },
     seccomp: null,
-    gitRepositories: sandbox.gitRepositories,
   })
   return explainText({ file: path.relative(process.cwd(), file) || file, project: project.name, rules: resolver.rulesForFile(file), plan, notes, policy, probe, options, root })
 }

@@ -6,11 +6,8 @@ import type { ChildProcess } from 'node:child_process'
 import type { Duplex } from 'node:stream'
 import path from 'node:path'
 import type { PoolOptions } from 'vitest/node'
-import { planLaunch } from '../isolate/plan.js'
-import { findConcealed } from '../isolate/find-concealed.js'
 import { launch } from '../isolate/launch.js'
 import { reaped } from '../isolate/reap-sandboxes.js'
-import { CLOSE_INHERITED_FDS } from '../isolate/inherited-fds.js'
 import { CHANNEL_FD } from '../worker/channel.js'
 import { Connection } from '../channel/connection.js'
 import { ChannelViolation } from '../channel/frames.js'
@@ -24,7 +21,8 @@ import { formatDuration } from '../cgroup/limits.js'
 import { isFsRequest } from '../channel/write-bridge.js'
 import { SandboxHostIo } from '../channel/sandbox-host-io.js'
 import type { PoolShared } from './shared.js'
-import { configEnv, type ProjectSandbox } from './project.js'
+import type { ProjectSandbox } from './project.js'
+import { sandboxPlan } from './sandbox-plan.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
 import type { TcpAddress } from '../relay/protocol.js'
@@ -99,24 +97,12 @@ export class Sandbox {
       vitestFile: project.vitestFile,
     })
     this.io = io
-    const plan = planLaunch({
-      policy,
-      identity: project.identity,
-      host: project.host,
-      root: project.root,
-      needs: project.needs,
-      // First of all, the worker closes the descriptors it inherited by accident.
-      command: [project.node, '--require', CLOSE_INHERITED_FDS, ...options.execArgv, ...shared.workerEntry(options)],
+    const plan = sandboxPlan(project, options.project, policy, {
+      distPath: options.distPath,
+      execArgv: options.execArgv,
       workerEnv: options.env,
-      configEnv: configEnv(options.project),
       seccomp: this.resources.seccomp,
-      gitRepositories: project.gitRepositories,
       privateMounts: io.mounts,
-      concealed: findConcealed({
-        root: project.root,
-        mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable],
-        hide: policy.fs.hide,
-      }),
       relay: this.resources.relay ?? undefined,
     })
     // A relay that cannot start (the debugger's port taken on the host) fails this sandbox alone.

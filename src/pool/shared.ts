@@ -2,8 +2,7 @@
  * State shared by all workers of one pool runner: per-project preparation (done once, before the
  * first sandbox), and the per-sandbox resources built from a policy.
  */
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from '../channel/firewall/index.js'
@@ -24,7 +23,6 @@ import type { TcpAddress } from '../relay/protocol.js'
 const TEARDOWN_GRACE_MS = 6_000
 
 const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environment.js', import.meta.url))
-const WORKER_ENTRY = fileURLToPath(new URL('../worker/entry.js', import.meta.url))
 const RELAY_PRELOAD = fileURLToPath(new URL('../relay/inside/preload.js', import.meta.url))
 
 export class PoolShared {
@@ -92,10 +90,6 @@ export class PoolShared {
     return { ...start, context: { ...start.context, config: { ...config, snapshotEnvironment: SNAPSHOT_ENVIRONMENT } } }
   }
 
-  /** Our worker entry and the Vitest runtime it runs (the project's own Vitest, by its dist path). */
-  workerEntry(pool: PoolOptions): string[] {
-    return [WORKER_ENTRY, pathToFileURL(path.resolve(pool.distPath, 'worker.js')).href]
-  }
 
 
   log(message: string): void {

@@ -109,7 +109,7 @@ function namespaceRows(probe: MachineProbe, blocked: Unsupported | null): Capabi
 }
 
 export function diagnose(probe: MachineProbe): Capability[] {
-  const { host, bwrap, namespaces, seccomp, cgroups } = probe
+  const { host, bwrap, namespaces, cgroups } = probe
   const blocked = unsupported(probe)
   const rows: Capability[] = []
   const linux = host.os === 'linux'

@@ -7,9 +7,8 @@ import { existsSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { OptionError, type Problems } from '../policy/errors.js'
 import { optionLayers } from '../policy/resolve.js'
-import type { NsjailOptions, Rule } from '../policy/types.js'
+import type { NsjailOptions } from '../policy/types.js'
 import { isLoopback, parseForwards, type ForwardOption } from './entries.js'
-import { describeForwards } from './plan.js'
 
 /** Vitest's API/UI server, as its resolved config describes it (`middlewareMode` when there is none). */
 export interface ApiServer {
