@@ -45,9 +45,10 @@ export class PoolShared {
    * null: the run is unsandboxed (`onUnsupported: 'warn'` on a machine that cannot sandbox).
    */
   preflight(project: TestProject): Promise<Preflight | null> {
-    // Runs before any globalSetup: what is in the environment now was not set by one.
-    this.lateEnv.settle()
     return memo(this.preflights, project, async () => {
+      // The first call comes before any globalSetup (the plugin's configureVitest): what is in the
+      // environment now was not set by one. Later calls (each worker's start) must not move that line.
+      this.lateEnv.settle()
       const machine = await this.checkMachine(project)
       return machine.unsandboxed ? null : preflightProject(project, this.options, machine.bwrap)
     })
