@@ -82,7 +82,7 @@ export class Sandbox {
 
   async start(startRequest: StartRequest): Promise<void> {
     const { policy, project, options, shared } = this.init
-    this.resources = await shared.resources(policy, this.init.files, this.init.inspector)
+    this.resources = await shared.resources(policy, this.init.files, this.init.inspector, project.identity)
     const { budgets } = policy
     const coverageBudget = new ByteBudget(budgets.coverage, 'coverage', 'limits.coverage')
     this.budgets = new MessageBudgets(coverageBudget, new ByteBudget(budgets.output, 'console output Vitest keeps', 'limits.output'))

@@ -13,7 +13,8 @@ import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
-import { RelayDirs } from '../relay/dirs.js'
+import type { Identity } from '../isolate/etc.js'
+import { runDir } from '../hostfs/run-dir.js'
 import { startHostRelay, type HostRelay } from '../relay/host.js'
 import { needsRelay } from '../relay/plan.js'
 import { DebuggerListeners } from '../relay/reverse.js'
@@ -33,8 +34,7 @@ export class PoolShared {
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
   private readonly lateEnv = new LateEnvNotes()
-  /** This run's private directories for relay sockets, and its debugger listeners (src/relay). */
-  private readonly relayDirs = new RelayDirs()
+  /** This run's debugger listeners (src/relay). */
   private readonly debuggers = new DebuggerListeners((message) => this.log(message))
 
   constructor(readonly options: NsjailOptions) {}
@@ -67,7 +67,6 @@ export class PoolShared {
         await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
         await (await machine.catch(() => null))?.cgroups?.close()
         this.debuggers.close()
-        this.relayDirs.closeSync()
       })
     }
     return this.machine
@@ -97,18 +96,20 @@ export class PoolShared {
     process.stderr.write(`${message}\n`)
   }
 
-  async resources(policy: Policy, files: string[], inspector: TcpAddress | null): Promise<SandboxResources> {
+  /** `identity`: who the sandbox runs as, who must reach its relay's sockets. */
+  async resources(policy: Policy, files: string[], inspector: TcpAddress | null, identity: Identity): Promise<SandboxResources> {
     const { memory, pids, cpu } = policy.limits
     const run = (await this.machine)?.cgroups
     const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
     let released!: () => void
     const inUse = new Promise<void>((resolve) => (released = resolve))
     this.inUse.add(inUse)
-    const relayDir = needsRelay(policy.network, inspector) ? this.relayDirs.create() : null
+    // The relay's sockets: in a private folder of the run's, bound read-only into the sandbox.
+    const relayDir = needsRelay(policy.network, inspector) ? runDir().sandboxDir(identity.setuid ? identity : undefined) : null
     let relay: HostRelay | undefined
     const resources: SandboxResources = {
       seccomp: policy.seccomp ? compileSeccomp(policy.seccomp) : null,
-      relay: relayDir ? { hostDir: relayDir, preload: RELAY_PRELOAD, inspector } : null,
+      relay: relayDir ? { hostDir: relayDir.path, preload: RELAY_PRELOAD, inspector } : null,
       firewall: null,
       attach: async (plan, host) => {
         // The channel is policed with exactly what the mounts expose: one source of truth.
@@ -120,7 +121,7 @@ export class PoolShared {
       killReason: async () => (await cgroup?.killReason()) ?? null,
       release: async () => {
         relay?.close()
-        if (relayDir) this.relayDirs.remove(relayDir)
+        relayDir?.remove()
         await cgroup?.remove()
         this.inUse.delete(inUse)
         released()
