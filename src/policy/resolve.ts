@@ -7,6 +7,7 @@ import path from 'node:path'
 import picomatch from 'picomatch'
 import { parseSize } from '../cgroup/limits.js'
 import { resolveSandboxExtensions } from './extensions.js'
+import { DEFAULT_ROOTFS, resolveRootfs } from '../rootfs/option.js'
 import type { NsjailOptions, Policy, SandboxOptions, UserOption } from './types.js'
 
 export const DEFAULT_TMP_SIZE = 512 * 2 ** 20
@@ -16,6 +17,7 @@ const BASE_POLICY: Omit<Policy, 'seccomp' | 'limits'> = {
   fs: { readonly: [], writable: [], tmpSize: DEFAULT_TMP_SIZE },
   env: { allow: [], set: {} },
   hostname: 'nsjail',
+  rootfs: DEFAULT_ROOTFS,
 }
 
 export interface PolicyResolver {
@@ -46,6 +48,8 @@ function apply(base: Policy, layer: SandboxOptions, at: string, root: string): P
       set: { ...base.env.set, ...layer.env?.set },
     },
     hostname: layer.hostname ?? base.hostname,
+    // Replaced as a whole: a rule's base does not merge with the one before it.
+    rootfs: layer.rootfs !== undefined ? resolveRootfs(layer.rootfs, root) : base.rootfs,
     seccomp,
     limits,
   }

@@ -4,6 +4,7 @@
  */
 import type { SeccompOption, SeccompPolicy } from '../seccomp/types.js'
 import type { LimitsOption, Limits } from '../cgroup/types.js'
+import type { RootfsOption, RootfsPolicy } from '../rootfs/types.js'
 
 /** Options that may differ per test file (allowed at the top level and inside `rules`). */
 export interface SandboxOptions {
@@ -29,6 +30,8 @@ export interface SandboxOptions {
   seccomp?: SeccompOption
   /** Resource limits applied through a cgroup (see src/cgroup). */
   limits?: LimitsOption
+  /** What the root filesystem is built from (see src/rootfs): `'host'` (default), `'minimal'`, `{ base: 'minimal', tools }`, `{ dir }`. */
+  rootfs?: RootfsOption
 }
 
 export interface Rule extends SandboxOptions {
@@ -61,4 +64,5 @@ export interface Policy {
   hostname: string
   seccomp: SeccompPolicy | false
   limits: Limits
+  rootfs: RootfsPolicy
 }

@@ -11,6 +11,7 @@ import { OptionError, Problems } from './errors.js'
 import { closest } from './suggest.js'
 import { DEFAULT_LIMITS, parseSize, resolveLimits } from '../cgroup/limits.js'
 import { validateSeccompOption } from '../seccomp/validate.js'
+import { validateRootfsOption } from '../rootfs/option.js'
 import type { NsjailOptions, Rule } from './types.js'
 
 /** Checks one option's value (`option` is its path, for messages): throws or adds to `problems`. */
@@ -96,6 +97,7 @@ const SANDBOX: Record<string, Validator> = {
   },
   seccomp: (value, option) => validateSeccompOption(value, option),
   limits: (value, option) => resolveLimits(value, option, DEFAULT_LIMITS),
+  rootfs: (value, option, problems) => validateRootfsOption(value, option, problems),
 }
 
 const RULE: Record<string, Validator> = {

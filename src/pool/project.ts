@@ -20,6 +20,7 @@ import { checkEnvFiles } from './env-files.js'
 import { checkProjectReadable } from './readable.js'
 import { vitestFileMatcher, type VitestFileMatcher } from '../channel/file-targets.js'
 import { projectVitestFiles } from '../channel/sandbox-host-io.js'
+import { checkRootfs } from '../rootfs/preflight.js'
 
 export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
@@ -92,6 +93,7 @@ export async function preflightProject(project: TestProject, options: NsjailOpti
   const missingWritable = checkWritable(options, root, identity, problems)
   checkEnvFiles(options, process.env, configEnv(project), root, identity, problems)
   compileSeccompOptions(options, problems)
+  checkRootfs(options, root, identity, problems)
   const unreadable = await checkProjectReadable(project, root, identity)
   if (unreadable) problems.add(unreadable)
   problems.throwIfAny()

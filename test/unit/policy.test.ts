@@ -24,6 +24,12 @@ describe('validateOptions', () => {
     [{ user: { uid: 0, gid: 1000 } }, 'option `user.uid` is 0; expected a uid from 1 to 4294967294: the worker never runs as root (0)'],
     [{ user: { uid: 1000, gid: 1000, name: 'x' } }, 'option `user.name` is "x"; expected one of the known options'],
     [{ rules: [{ files: 'a/**', user: 'nobody' }] }, 'option `rules[0].user` is "nobody"; expected one of the known options'],
+    [{ rootfs: 'alpine' }, 'option `rootfs` is "alpine"; expected \'host\' (the host\'s /usr, read-only), \'minimal\' (node, its libraries and busybox), { base: \'minimal\', tools: [\'git\', …] } or { dir:'],
+    [{ rootfs: { dir: '' } }, 'option `rootfs.dir` is ""; expected the path of a folder holding an unpacked root filesystem'],
+    [{ rootfs: { dir: '/img', tools: ['git'] } }, 'option `rootfs.tools` is ["git"]; expected one of the known options: dir'],
+    [{ rootfs: { base: 'host', tools: [] } }, 'option `rootfs.base` is "host"; expected \'minimal\''],
+    [{ rootfs: { base: 'minimal', toolz: ['git'] } }, 'option `rootfs.toolz` is ["git"]; expected one of the known options (did you mean `rootfs.tools`?)'],
+    [{ rules: [{ files: 'a/**', rootfs: { base: 'minimal', tools: ['git', '../bin/sh'] } }] }, 'option `rules[0].rootfs.tools[1]` is "../bin/sh"; expected a program name as found on PATH (no slash)'],
   ])('%j is refused with its option, value and what is expected', (options, message) => {
     expect(() => validateOptions(options)).toThrow(OptionsError)
     expect(() => validateOptions(options)).toThrow(message)
@@ -90,6 +96,17 @@ describe('createPolicyResolver', () => {
   test('relative fs paths resolve against the project root, above it too', () => {
     const policy = createPolicyResolver(validateOptions({ fs: { readonly: ['../shared', 'data'], writable: ['out'] } }), '/repo/packages/a').forFile('/repo/packages/a/t.test.ts')
     expect(policy.fs).toMatchObject({ readonly: ['/repo/packages/shared', '/repo/packages/a/data'], writable: ['/repo/packages/a/out'] })
+  })
+
+  test("rootfs: 'host' by default; a rule's replaces the one before as a whole; a relative dir is the project's", () => {
+    const rootfs = createPolicyResolver(validateOptions({
+      rootfs: { base: 'minimal', tools: ['git'] },
+      rules: [{ files: 'image/**', rootfs: { dir: '../images/debian' } }, { files: 'image/plain/**', rootfs: 'minimal' }],
+    }), '/repo/app')
+    expect(createPolicyResolver({}, root).forFile('/proj/a.test.ts').rootfs).toEqual({ base: 'host' })
+    expect(rootfs.forFile('/repo/app/a.test.ts').rootfs).toEqual({ base: 'minimal', tools: ['git'] })
+    expect(rootfs.forFile('/repo/app/image/a.test.ts').rootfs).toEqual({ base: 'dir', dir: '/repo/images/debian' })
+    expect(rootfs.forFile('/repo/app/image/plain/a.test.ts').rootfs).toEqual({ base: 'minimal', tools: [] })
   })
 
   test('globs are relative to the project root', () => {
