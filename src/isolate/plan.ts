@@ -10,6 +10,8 @@ import { etcFiles, type Identity } from './etc.js'
 import { sandboxEnv } from './env.js'
 import { envFiles } from './preload.js'
 import type { Policy } from '../policy/types.js'
+import type { BaseRoot } from '../rootfs/base.js'
+import type { TreeOps } from '../rootfs/tree.js'
 
 /** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
 export type SetupOp =
@@ -56,6 +58,8 @@ export interface PlanInput {
    * sandbox sees, and the pool reads `src` itself.
    */
   privateMounts?: Array<{ src: string; dest: string }>
+  /** The system part of the root for `rootfs: 'minimal'` or `{ dir }` (src/rootfs); without it, the host's (`host.system`). */
+  base?: BaseRoot
 }
 
 export interface LaunchPlan {
@@ -118,13 +122,20 @@ function withParents(ops: SetupOp[], present: string[]): SetupOp[] {
   return out
 }
 
+/** `rootfs: 'host'`: the host's /usr and /lib* bound, its /bin, /lib, … links recreated. */
+function hostSystem(host: HostLayout): TreeOps {
+  return {
+    ops: host.system.map((entry) =>
+      entry.symlink !== null
+        ? { op: 'symlink', target: entry.symlink, dest: entry.path }
+        : { op: 'ro-bind', src: entry.path, dest: entry.path }),
+    readable: host.system.filter((e) => e.symlink === null).map((e) => e.path),
+    dirs: host.system.map((e) => e.path),
+  }
+}
+
 export function planLaunch(input: PlanInput): LaunchPlan {
-  const { policy, identity, host, root } = input
-  const system: SetupOp[] = host.system.map((entry) =>
-    entry.symlink !== null
-      ? { op: 'symlink', target: entry.symlink, dest: entry.path }
-      : { op: 'ro-bind', src: entry.path, dest: entry.path },
-  )
+  const { policy, identity, host, root, base } = input
   const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname, policy.network === 'host' ? host.resolvConf : '')).map(([dest, data]) => ({ op: 'file', dest, data }))
   const env = sandboxEnv({
     workerEnv: input.workerEnv,
@@ -138,29 +149,29 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   // What the environment makes Node load at start (NODE_OPTIONS preloads, the extra CA file) must be
   // there: the preflight checked these exist (src/pool/env-files.ts).
   const loaded = envFiles(env, root).map((f) => f.file)
-  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly, ...loaded], policy.fs.writable)
+  const binds = bindOps([root, ...input.needs, ...(base ? base.etc : host.etc), ...policy.fs.readonly, ...loaded], policy.fs.writable)
   // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
   const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
+  const devices: SetupOp[] = [{ op: 'proc', dest: '/proc' }, { op: 'dev', dest: '/dev' }]
+  // Private scratch space first, so a project or Vitest temp dir under /tmp is bound on top of it.
+  const mounts: SetupOp[] = [
+    { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
+    { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize, perms: '1777' },
+    ...binds,
+    ...privateBinds,
+  ]
+  // A built base makes room for everything mounted after it (an image's own /etc/passwd, /usr/bin/node, …).
+  const system = base ? base.build([...etc, ...devices, ...mounts].map((op) => (op as { dest: string }).dest)) : hostSystem(host)
   const ops: SetupOp[] = [
-    ...system,
+    ...system.ops,
     { op: 'dir', dest: '/etc', perms: '0755' },
     ...etc,
-    { op: 'proc', dest: '/proc' },
-    { op: 'dev', dest: '/dev' },
-    // Private scratch space first, so a project or Vitest temp dir under /tmp is bound on top of it.
-    ...withParents([
-      { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
-      { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize, perms: '1777' },
-      ...binds,
-      ...privateBinds,
-    ], ['/', '/etc', '/proc', '/dev', ...host.system.map((e) => e.path)]),
+    ...devices,
+    ...withParents(mounts, ['/', '/etc', '/proc', '/dev', ...system.dirs]),
     // Everything else of the root (the tmpfs bwrap builds it on) becomes read-only last.
     { op: 'remount-ro', dest: '/' },
   ]
-  const readable = [
-    ...host.system.filter((e) => e.symlink === null).map((e) => e.path),
-    ...binds.map((op) => (op as { dest: string }).dest),
-  ]
+  const readable = [...system.readable, ...binds.map((op) => (op as { dest: string }).dest)]
   return {
     ops,
     network: policy.network,

@@ -99,6 +99,7 @@ export class Sandbox {
       seccomp: this.resources.seccomp,
       gitRepositories: project.gitRepositories,
       privateMounts: io.mounts,
+      base: shared.rootfsBase(policy, project),
     })
     this.resources.attach(plan, io.attach(plan.access.writable))
     const child = launch(plan, {

@@ -13,6 +13,8 @@ import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
+import { RootfsBuilder } from '../rootfs/builder.js'
+import type { BaseRoot } from '../rootfs/base.js'
 
 /** How long closing waits for workers Vitest is still stopping (its own SIGKILL comes after 500 ms). */
 const TEARDOWN_GRACE_MS = 6_000
@@ -28,6 +30,8 @@ export class PoolShared {
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
   private readonly lateEnv = new LateEnvNotes()
+  /** What minimal and image roots are made of, gathered once per run (src/rootfs). */
+  private rootfs?: RootfsBuilder
 
   constructor(readonly options: NsjailOptions) {}
 
@@ -77,6 +81,11 @@ export class PoolShared {
     return [WORKER_ENTRY, pathToFileURL(path.resolve(pool.distPath, 'worker.js')).href]
   }
 
+  /** The system part of the root for a policy's `rootfs` (undefined: the host's /usr), built once per run and project. */
+  rootfsBase(policy: Policy, project: ProjectSandbox): BaseRoot | undefined {
+    this.rootfs ??= new RootfsBuilder(project.host)
+    return this.rootfs.base(policy.rootfs, { node: project.node, visible: [project.root, ...project.needs] })
+  }
 
   log(message: string): void {
     process.stderr.write(`${message}\n`)
