@@ -10,7 +10,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { factsByName, runFixture, type FixtureRun } from './helpers/run-fixture.js'
 import { TEMP_FIXTURES } from './helpers/temp-fixture.js'
-import { busyboxImage } from './helpers/busybox-image.js'
+import { busyboxImage } from './helpers/busybox-image.mjs'
 import { findBusybox } from '../src/rootfs/host-files.js'
 import type { NsjailOptions } from 'vitest-pool-nsjail'
 

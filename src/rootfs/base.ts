@@ -45,13 +45,13 @@ export function minimalBase(inputs: MinimalInputs, list: ListDir): BaseRoot {
   return {
     etc: inputs.etc,
     programs: () => binNames([...(busybox?.applets ?? []), ...closure.files, ...closure.links.map((l) => l.path)]),
-    build(mountPoints) {
+    build: recent((mountPoints) => {
       const tree = new RootTree(list)
       for (const entry of system) if (entry.symlink !== null) tree.link(entry.path, entry.symlink)
       for (const applet of busybox?.applets ?? []) tree.link(applet, busybox!.path)
       for (const dir of data) tree.graft(dir, dir, true)
       return finish(tree, closure, mountPoints)
-    },
+    }),
   }
 }
 
@@ -65,7 +65,7 @@ export function imageBase(dir: string, closure: Placement, etc: string[], list: 
         return []
       }
     })),
-    build(mountPoints) {
+    build: recent((mountPoints) => {
       const tree = new RootTree(list)
       for (const entry of list(dir)) {
         if (!IMAGE_ENTRIES.includes(entry.name)) continue
@@ -73,7 +73,7 @@ export function imageBase(dir: string, closure: Placement, etc: string[], list: 
         else if (entry.kind === 'dir') tree.graft(`/${entry.name}`, path.join(dir, entry.name), true)
       }
       return finish(tree, closure, mountPoints)
-    },
+    }),
   }
 }
 
@@ -83,6 +83,24 @@ function finish(tree: RootTree, closure: Placement, mountPoints: string[]): Tree
   for (const link of closure.links) tree.link(link.path, link.target)
   for (const mountPoint of mountPoints) tree.clear(mountPoint)
   return tree.ops()
+}
+
+/** Layouts kept per base: sandboxes of one policy mount the same paths (Vitest 5's coverage folders differ per sandbox). */
+const RECENT_LAYOUTS = 16
+
+/** A few milliseconds per sandbox saved: the same mount points give the same operations. */
+function recent(build: (mountPoints: string[]) => TreeOps): (mountPoints: string[]) => TreeOps {
+  const layouts = new Map<string, TreeOps>()
+  return (mountPoints) => {
+    const key = mountPoints.join('\0')
+    let ops = layouts.get(key)
+    if (!ops) {
+      ops = build(mountPoints)
+      if (layouts.size >= RECENT_LAYOUTS) layouts.delete(layouts.keys().next().value!)
+      layouts.set(key, ops)
+    }
+    return ops
+  }
 }
 
 function binNames(paths: string[]): string[] {

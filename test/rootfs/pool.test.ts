@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { factsByName, runFixture } from '../helpers/run-fixture.js'
 import { TEMP_FIXTURES } from '../helpers/temp-fixture.js'
-import { busyboxImage, IMAGE_OS_RELEASE } from '../helpers/busybox-image.js'
+import { busyboxImage, IMAGE_OS_RELEASE } from '../helpers/busybox-image.mjs'
 import { findBusybox } from '../../src/rootfs/host-files.js'
 import type { NsjailOptions } from 'vitest-pool-nsjail'
 

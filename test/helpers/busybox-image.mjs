@@ -3,6 +3,7 @@
  * busybox-static), without any network: a merged-/usr layout like a Debian image (/bin, /sbin and
  * /lib are links into /usr), busybox's applets as links, and an /etc of the image's own (os-release,
  * a passwd the sandbox must replace). What `docker export` of a busybox image gives, in small.
+ * JavaScript, for bench/rootfs.mjs too.
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -10,7 +11,11 @@ import path from 'node:path'
 
 export const IMAGE_OS_RELEASE = 'PRETTY_NAME="nsjail test image (busybox)"\nID=nsjail-test\n'
 
-export function busyboxImage(dir: string, busybox: string): void {
+/**
+ * @param {string} dir an empty folder, made readable to the sandbox user
+ * @param {string} busybox the host's busybox
+ */
+export function busyboxImage(dir, busybox) {
   fs.mkdirSync(path.join(dir, 'usr/bin'), { recursive: true })
   fs.mkdirSync(path.join(dir, 'usr/sbin'), { recursive: true })
   fs.mkdirSync(path.join(dir, 'etc'))
