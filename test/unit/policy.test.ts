@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { validateOptions } from '../../src/policy/validate.js'
 import { createPolicyResolver, resolveUser } from '../../src/policy/resolve.js'
 import { OptionsError } from '../../src/policy/errors.js'
+import { describeRootfs } from '../../src/rootfs/option.js'
 
 const root = '/proj'
 
@@ -107,6 +108,15 @@ describe('createPolicyResolver', () => {
     expect(rootfs.forFile('/repo/app/a.test.ts').rootfs).toEqual({ base: 'minimal', tools: ['git'] })
     expect(rootfs.forFile('/repo/app/image/a.test.ts').rootfs).toEqual({ base: 'dir', dir: '/repo/images/debian' })
     expect(rootfs.forFile('/repo/app/image/plain/a.test.ts').rootfs).toEqual({ base: 'minimal', tools: [] })
+  })
+
+  test('describeRootfs: one line for each base, for whatever shows a policy', () => {
+    expect(describeRootfs({ base: 'host' })).toBe("rootfs host: the host's /usr, /bin and /lib*, read-only")
+    expect(describeRootfs({ base: 'minimal', tools: ['git', 'make'] })).toBe(
+      "rootfs minimal: node, setpriv and the libraries they and the project's native addons load, busybox as /bin/sh and its applets, and git, make from the host; nothing else of /usr")
+    expect(describeRootfs({ base: 'dir', dir: '/images/debian12' })).toBe(
+      "rootfs /images/debian12: that image's /usr, /bin, /sbin, /lib* and /etc, read-only, with the host's node, setpriv and their libraries on top")
+    for (const line of [describeRootfs({ base: 'host' }), describeRootfs({ base: 'minimal', tools: [] })]) expect(line).not.toContain('\n')
   })
 
   test('globs are relative to the project root', () => {
