@@ -26,12 +26,12 @@ export interface SandboxOptions {
   }
   /** Hostname inside the sandbox (default `nsjail`). */
   hostname?: string
+  /** What the root filesystem is built from (see src/rootfs): `'host'` (default), `'minimal'`, `{ base: 'minimal', tools }`, `{ dir }`. */
+  rootfs?: RootfsOption
   /** System call filter (see src/seccomp). */
   seccomp?: SeccompOption
   /** Resource limits applied through a cgroup (see src/cgroup). */
   limits?: LimitsOption
-  /** What the root filesystem is built from (see src/rootfs): `'host'` (default), `'minimal'`, `{ base: 'minimal', tools }`, `{ dir }`. */
-  rootfs?: RootfsOption
 }
 
 export interface Rule extends SandboxOptions {
@@ -62,7 +62,7 @@ export interface Policy {
   fs: { readonly: string[]; writable: string[]; tmpSize: number }
   env: { allow: string[]; set: Record<string, string> }
   hostname: string
+  rootfs: RootfsPolicy
   seccomp: SeccompPolicy | false
   limits: Limits
-  rootfs: RootfsPolicy
 }

@@ -95,9 +95,9 @@ const SANDBOX: Record<string, Validator> = {
       throw new OptionError(option, value, 'a hostname of letters, digits and inner hyphens (at most 63 characters)')
     }
   },
+  rootfs: (value, option, problems) => validateRootfsOption(value, option, problems),
   seccomp: (value, option) => validateSeccompOption(value, option),
   limits: (value, option) => resolveLimits(value, option, DEFAULT_LIMITS),
-  rootfs: (value, option, problems) => validateRootfsOption(value, option, problems),
 }
 
 const RULE: Record<string, Validator> = {
