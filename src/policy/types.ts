@@ -2,9 +2,9 @@
  * The user-facing options and the resolved, per-file policy. Options are what people write;
  * a Policy is what one sandbox gets after defaults, validation and `rules` are applied.
  */
+import type { RootfsOption, RootfsPolicy } from '../rootfs/types.js'
 import type { SeccompOption, SeccompPolicy } from '../seccomp/types.js'
 import type { LimitsOption, Limits } from '../cgroup/types.js'
-import type { RootfsOption, RootfsPolicy } from '../rootfs/types.js'
 
 /** Options that may differ per test file (allowed at the top level and inside `rules`). */
 export interface SandboxOptions {
