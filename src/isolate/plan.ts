@@ -41,6 +41,8 @@ export interface PlanInput {
   policy: Policy
   identity: Identity
   host: HostLayout
+  /** The system part of the root for `rootfs: 'minimal'` or `{ dir }` (src/rootfs); without it, the host's (`host.system`). */
+  base?: BaseRoot
   /** The project root: mounted read-only, and the working directory. */
   root: string
   /** Other host paths the worker needs read-only: node_modules up the tree, Vitest, its temp dir, --require files, the node binary. */
@@ -58,8 +60,6 @@ export interface PlanInput {
    * sandbox sees, and the pool reads `src` itself.
    */
   privateMounts?: Array<{ src: string; dest: string }>
-  /** The system part of the root for `rootfs: 'minimal'` or `{ dir }` (src/rootfs); without it, the host's (`host.system`). */
-  base?: BaseRoot
 }
 
 export interface LaunchPlan {
@@ -122,15 +122,19 @@ function withParents(ops: SetupOp[], present: string[]): SetupOp[] {
   return out
 }
 
-/** `rootfs: 'host'`: the host's /usr and /lib* bound, its /bin, /lib, … links recreated. */
-function hostSystem(host: HostLayout): TreeOps {
+/**
+ * The system part of the root: the host's /usr and /lib* bound and its /bin, /lib, … links recreated
+ * (`rootfs: 'host'`), or a built base, which makes room for every path the plan mounts after it (an
+ * image's own /etc/passwd, /usr/bin/node, …).
+ */
+function systemPart(host: HostLayout, base: BaseRoot | undefined, mountedAfter: string[]): TreeOps {
+  if (base) return base.build(mountedAfter)
   return {
     ops: host.system.map((entry) =>
       entry.symlink !== null
         ? { op: 'symlink', target: entry.symlink, dest: entry.path }
         : { op: 'ro-bind', src: entry.path, dest: entry.path }),
     readable: host.system.filter((e) => e.symlink === null).map((e) => e.path),
-    dirs: host.system.map((e) => e.path),
   }
 }
 
@@ -150,28 +154,30 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   // there: the preflight checked these exist (src/pool/env-files.ts).
   const loaded = envFiles(env, root).map((f) => f.file)
   const binds = bindOps([root, ...input.needs, ...(base ? base.etc : host.etc), ...policy.fs.readonly, ...loaded], policy.fs.writable)
+  const mountedAfter = ['/proc', '/dev', '/tmp', identity.home, ...[...etc, ...binds, ...(input.privateMounts ?? [])].map((op) => op.dest)]
+  const system = systemPart(host, base, mountedAfter)
   // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
   const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
-  const devices: SetupOp[] = [{ op: 'proc', dest: '/proc' }, { op: 'dev', dest: '/dev' }]
-  // Private scratch space first, so a project or Vitest temp dir under /tmp is bound on top of it.
-  const mounts: SetupOp[] = [
-    { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
-    { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize, perms: '1777' },
-    ...binds,
-    ...privateBinds,
-  ]
-  // A built base makes room for everything mounted after it (an image's own /etc/passwd, /usr/bin/node, …).
-  const system = base ? base.build([...etc, ...devices, ...mounts].map((op) => (op as { dest: string }).dest)) : hostSystem(host)
   const ops: SetupOp[] = [
     ...system.ops,
     { op: 'dir', dest: '/etc', perms: '0755' },
     ...etc,
-    ...devices,
-    ...withParents(mounts, ['/', '/etc', '/proc', '/dev', ...system.dirs]),
+    { op: 'proc', dest: '/proc' },
+    { op: 'dev', dest: '/dev' },
+    // Private scratch space first, so a project or Vitest temp dir under /tmp is bound on top of it.
+    ...withParents([
+      { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
+      { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize, perms: '1777' },
+      ...binds,
+      ...privateBinds,
+    ], ['/', '/etc', '/proc', '/dev', ...host.system.map((e) => e.path)]),
     // Everything else of the root (the tmpfs bwrap builds it on) becomes read-only last.
     { op: 'remount-ro', dest: '/' },
   ]
-  const readable = [...system.readable, ...binds.map((op) => (op as { dest: string }).dest)]
+  const readable = [
+    ...system.readable,
+    ...binds.map((op) => (op as { dest: string }).dest),
+  ]
   return {
     ops,
     network: policy.network,

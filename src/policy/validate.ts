@@ -8,10 +8,10 @@
  * a validator, so a new option is one entry here (and its resolution in resolve.ts).
  */
 import { OptionError, Problems } from './errors.js'
+import { validateRootfsOption } from '../rootfs/option.js'
 import { closest } from './suggest.js'
 import { DEFAULT_LIMITS, parseSize, resolveLimits } from '../cgroup/limits.js'
 import { validateSeccompOption } from '../seccomp/validate.js'
-import { validateRootfsOption } from '../rootfs/option.js'
 import type { NsjailOptions, Rule } from './types.js'
 
 /** Checks one option's value (`option` is its path, for messages): throws or adds to `problems`. */

@@ -91,6 +91,7 @@ export class Sandbox {
       policy,
       identity: project.identity,
       host: project.host,
+      base: shared.rootfsBase(policy, project),
       root: project.root,
       needs: project.needs,
       command: [project.node, ...options.execArgv, ...shared.workerEntry(options)],
@@ -99,7 +100,6 @@ export class Sandbox {
       seccomp: this.resources.seccomp,
       gitRepositories: project.gitRepositories,
       privateMounts: io.mounts,
-      base: shared.rootfsBase(policy, project),
     })
     this.resources.attach(plan, io.attach(plan.access.writable))
     const child = launch(plan, {

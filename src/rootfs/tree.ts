@@ -21,13 +21,11 @@ export type ListDir = (hostDir: string) => HostEntry[]
 type Made = { kind: 'made'; children: Map<string, Node> }
 type Node = Made | { kind: 'graft'; src: string; dir: boolean } | { kind: 'link'; target: string }
 
-/** What the tree sets up: ops in order, the host paths visible at their own place, and the folders made. */
+/** What the tree sets up: ops in order, and the host paths visible at their own place. */
 export interface TreeOps {
   ops: SetupOp[]
   /** Grafts whose host path is their place in the sandbox: what the firewall may let the host read. */
   readable: string[]
-  /** Folders made on the tmpfs (mount points can be created in them). */
-  dirs: string[]
 }
 
 const MAX_HOPS = 40
@@ -64,14 +62,13 @@ export class RootTree {
   }
 
   ops(): TreeOps {
-    const out: TreeOps = { ops: [], readable: [], dirs: [] }
+    const out: TreeOps = { ops: [], readable: [] }
     const emit = (dir: Made, at: string) => {
       for (const name of [...dir.children.keys()].sort()) {
         const node = dir.children.get(name)!
         const dest = `${at}/${name}`
         if (node.kind === 'made') {
           out.ops.push({ op: 'dir', dest, perms: '0755' })
-          out.dirs.push(dest)
           emit(node, dest)
         } else if (node.kind === 'graft') {
           out.ops.push({ op: 'ro-bind', src: node.src, dest })

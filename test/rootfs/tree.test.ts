@@ -66,7 +66,6 @@ describe('an image base with host files on top', () => {
       'bind /usr/share <- /img/usr/share',
     ])
     expect(ops.readable).toEqual(['/usr/bin/node'])
-    expect(ops.dirs).toEqual(['/usr', '/usr/bin'])
     expectApplicable(ops.ops, Object.keys(IMAGE).concat('/img/usr/share'))
   })
 

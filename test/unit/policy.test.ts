@@ -8,6 +8,12 @@ const root = '/proj'
 
 describe('validateOptions', () => {
   test.each([
+    [{ rootfs: 'alpine' }, 'option `rootfs` is "alpine"; expected \'host\' (the host\'s /usr, read-only), \'minimal\' (node, its libraries and busybox), { base: \'minimal\', tools: [\'git\', …] } or { dir:'],
+    [{ rootfs: { dir: '' } }, 'option `rootfs.dir` is ""; expected the path of a folder holding an unpacked root filesystem'],
+    [{ rootfs: { dir: '/img', tools: ['git'] } }, 'option `rootfs.tools` is ["git"]; expected one of the known options: dir'],
+    [{ rootfs: { base: 'host', tools: [] } }, 'option `rootfs.base` is "host"; expected \'minimal\''],
+    [{ rootfs: { base: 'minimal', toolz: ['git'] } }, 'option `rootfs.toolz` is ["git"]; expected one of the known options (did you mean `rootfs.tools`?)'],
+    [{ rules: [{ files: 'a/**', rootfs: { base: 'minimal', tools: ['git', '../bin/sh'] } }] }, 'option `rules[0].rootfs.tools[1]` is "../bin/sh"; expected a program name as found on PATH (no slash)'],
     [{ network: 'none' }, 'option `network` is "none"; expected \'loopback\' (a private network with only lo) or \'host\''],
     [{ netwrok: 'host' }, 'option `netwrok` is "host"; expected one of the known options (did you mean `network`?)'],
     [{ rules: [{ files: 'a', limts: {} }] }, 'option `rules[0].limts` is {}; expected one of the known options (did you mean `rules[0].limits`?)'],
@@ -25,12 +31,6 @@ describe('validateOptions', () => {
     [{ user: { uid: 0, gid: 1000 } }, 'option `user.uid` is 0; expected a uid from 1 to 4294967294: the worker never runs as root (0)'],
     [{ user: { uid: 1000, gid: 1000, name: 'x' } }, 'option `user.name` is "x"; expected one of the known options'],
     [{ rules: [{ files: 'a/**', user: 'nobody' }] }, 'option `rules[0].user` is "nobody"; expected one of the known options'],
-    [{ rootfs: 'alpine' }, 'option `rootfs` is "alpine"; expected \'host\' (the host\'s /usr, read-only), \'minimal\' (node, its libraries and busybox), { base: \'minimal\', tools: [\'git\', …] } or { dir:'],
-    [{ rootfs: { dir: '' } }, 'option `rootfs.dir` is ""; expected the path of a folder holding an unpacked root filesystem'],
-    [{ rootfs: { dir: '/img', tools: ['git'] } }, 'option `rootfs.tools` is ["git"]; expected one of the known options: dir'],
-    [{ rootfs: { base: 'host', tools: [] } }, 'option `rootfs.base` is "host"; expected \'minimal\''],
-    [{ rootfs: { base: 'minimal', toolz: ['git'] } }, 'option `rootfs.toolz` is ["git"]; expected one of the known options (did you mean `rootfs.tools`?)'],
-    [{ rules: [{ files: 'a/**', rootfs: { base: 'minimal', tools: ['git', '../bin/sh'] } }] }, 'option `rules[0].rootfs.tools[1]` is "../bin/sh"; expected a program name as found on PATH (no slash)'],
   ])('%j is refused with its option, value and what is expected', (options, message) => {
     expect(() => validateOptions(options)).toThrow(OptionsError)
     expect(() => validateOptions(options)).toThrow(message)
@@ -99,6 +99,11 @@ describe('createPolicyResolver', () => {
     expect(policy.fs).toMatchObject({ readonly: ['/repo/packages/shared', '/repo/packages/a/data'], writable: ['/repo/packages/a/out'] })
   })
 
+  test('globs are relative to the project root', () => {
+    expect(resolver.forFile('/proj/src/x.e2e.ts').fs.writable).toEqual(['/var/cache/x'])
+    expect(resolver.forFile('/elsewhere/test/integration/a.test.ts').network).toBe('loopback')
+  })
+
   test("rootfs: 'host' by default; a rule's replaces the one before as a whole; a relative dir is the project's", () => {
     const rootfs = createPolicyResolver(validateOptions({
       rootfs: { base: 'minimal', tools: ['git'] },
@@ -117,11 +122,6 @@ describe('createPolicyResolver', () => {
     expect(describeRootfs({ base: 'dir', dir: '/images/debian12' })).toBe(
       "rootfs /images/debian12: that image's /usr, /bin, /sbin, /lib* and /etc, read-only, with the host's node, setpriv and their libraries on top")
     for (const line of [describeRootfs({ base: 'host' }), describeRootfs({ base: 'minimal', tools: [] })]) expect(line).not.toContain('\n')
-  })
-
-  test('globs are relative to the project root', () => {
-    expect(resolver.forFile('/proj/src/x.e2e.ts').fs.writable).toEqual(['/var/cache/x'])
-    expect(resolver.forFile('/elsewhere/test/integration/a.test.ts').network).toBe('loopback')
   })
 })
 
