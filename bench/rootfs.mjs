@@ -10,10 +10,9 @@
 //    alternating, medians of `vitest run` divided by N.
 // The image is made from the host's busybox (test/helpers/busybox-image.mjs). Needs
 // `npm run build` first. Prints medians; the machine is shared, so compare within one invocation.
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, realpathSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { RootfsBuilder } from '../dist/rootfs/builder.js'
 import { findBusybox } from '../dist/rootfs/host-files.js'
 import { probeHostLayout, sandboxIdentity } from '../dist/isolate/host.js'
@@ -21,20 +20,18 @@ import { planLaunch } from '../dist/isolate/plan.js'
 import { bwrapArgs, bwrapFeatures, FIRST_INPUT_FD } from '../dist/isolate/bwrap.js'
 import { createPolicyResolver } from '../dist/policy/resolve.js'
 import { busyboxImage } from '../test/helpers/busybox-image.mjs'
+import { median, repo, scratchProject, timedRun } from './vitest-runs.mjs'
 
-const repo = path.resolve(fileURLToPath(import.meta.url), '../..')
 const n = Number(process.argv[2] ?? 40)
 const rounds = Number(process.argv[3] ?? 3)
-const dir = path.join(repo, '.bench-tmp', `rootfs-${process.pid}`)
-const image = path.join(dir, 'image')
-const vitest = path.join(repo, 'node_modules/vitest/vitest.mjs')
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6
-
-mkdirSync(path.join(dir, 'test'), { recursive: true })
+// maxWorkers 1: the time per file is the time of one sandbox after another.
+const dir = scratchProject('rootfs', n, `import { nsjail } from 'vitest-pool-nsjail'\nconst bases = { host: 'host', minimal: 'minimal', image: { dir: new URL('image', import.meta.url).pathname } }\n` +
+  `export default { plugins: [nsjail({ rootfs: bases[process.env.BENCH_ROOTFS] })], test: { pool: 'nsjail', maxWorkers: 1, include: ['test/**'] } }\n`)
+const image = path.join(dir, 'image')
+const bases = { host: 'host', minimal: 'minimal', image: { dir: image } }
 mkdirSync(image, { mode: 0o755 })
 busyboxImage(image, findBusybox().path)
-const bases = { host: 'host', minimal: 'minimal', image: { dir: image } }
 const node = realpathSync(process.execPath)
 const project = { node, visible: [repo, path.join(repo, 'node_modules'), node] }
 
@@ -78,16 +75,7 @@ try {
   for (let r = 0; r < 30; r++) for (const name of Object.keys(bases)) bare[name].push(await once(name))
 
   // 3. per test file through the pool
-  writeFileSync(path.join(dir, 'vitest.config.mjs'), `import { nsjail } from 'vitest-pool-nsjail'\n` +
-    `const bases = ${JSON.stringify(bases)}\nexport default { plugins: [nsjail({ rootfs: bases[process.env.BENCH_ROOTFS] })], test: { pool: 'nsjail', maxWorkers: 1, include: ['test/**'] } }\n`)
-  for (let i = 0; i < n; i++) writeFileSync(path.join(dir, 'test', `t${i}.test.js`), `import { test, expect } from 'vitest'\ntest('t${i}', () => { expect(${i} + 1).toBe(${i + 1}) })\n`)
-  const run = (name) => {
-    const t0 = process.hrtime.bigint()
-    const result = spawnSync(process.execPath, [vitest, 'run', '--root', dir], { encoding: 'utf8', env: { ...process.env, BENCH_ROOTFS: name } })
-    const took = ms(t0)
-    if (result.status !== 0 || !result.stdout.includes(`${n} passed`)) throw new Error(`${name} run failed:\n${result.stdout}\n${result.stderr}`)
-    return took
-  }
+  const run = (name) => timedRun(dir, n, [], { BENCH_ROOTFS: name })
   run('host')
   const perFile = { host: [], minimal: [], image: [] }
   for (let r = 0; r < rounds; r++) {

