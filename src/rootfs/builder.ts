@@ -17,6 +17,12 @@ import { SETPRIV } from '../isolate/bwrap.js'
 const DATA = ['/usr/share/zoneinfo', '/usr/share/ca-certificates']
 /** The loader's cache: libraries in ld.so.conf folders (e.g. /usr/local/lib) are found inside as on the host. */
 const LD_CACHE = '/etc/ld.so.cache'
+/**
+ * Name service modules for the sources the synthesized /etc/nsswitch.conf names (files, dns): libc
+ * loads them with dlopen, not through DT_NEEDED. Since glibc 2.34 they are stubs; before, users and
+ * host names resolve only with them.
+ */
+const NSS_MODULES = ['libnss_files.so.2', 'libnss_dns.so.2']
 /** The host's kind of object (e_machine, class), the one node runs as: libraries of another are skipped. */
 const MACHINES: Record<string, [number, 32 | 64]> = { x64: [62, 64], arm64: [183, 64], ia32: [3, 32], arm: [40, 32] }
 
@@ -45,7 +51,8 @@ export class RootfsBuilder {
     if (rootfs.base === 'host') return undefined
     const key = JSON.stringify([rootfs, project])
     return memo(this.bases, key, () => {
-      const closure = this.elfClosure().of(this.roots(rootfs, project), project.visible)
+      const elf = this.elfClosure()
+      const closure = elf.of(this.roots(rootfs, project, elf), project.visible)
       const cache = existsSync(LD_CACHE) ? [LD_CACHE] : []
       if (rootfs.base === 'dir') return imageBase(rootfs.dir, closure, cache, this.list)
       return minimalBase({
@@ -59,11 +66,15 @@ export class RootfsBuilder {
     })
   }
 
-  /** Trusted: node (by the names it runs under), setpriv, busybox and the tools; untrusted: the addons. */
-  private roots(rootfs: RootfsPolicy, project: ProjectView): ClosureRoot[] {
+  /** Trusted: node (by the names it runs under), libc's name services, setpriv, busybox and the tools; untrusted: the addons. */
+  private roots(rootfs: RootfsPolicy, project: ProjectView, elf: ElfClosure): ClosureRoot[] {
     const trusted = (p: string): ClosureRoot => ({ path: p, trusted: true })
     const names = [process.execPath, findProgram('node', this.PATH)].filter((p): p is string => p !== null && realpath(p) === project.node)
     const roots = [...new Set([project.node, ...names])].map(trusted)
+    for (const module of NSS_MODULES) {
+      const found = elf.library(module)
+      if (found) roots.push(trusted(found))
+    }
     if (existsSync(SETPRIV)) roots.push(trusted(SETPRIV))
     if (rootfs.base === 'minimal') {
       const busybox = this.hostBusybox()

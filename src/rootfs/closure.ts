@@ -111,6 +111,11 @@ export class ElfClosure {
     return { files: [...files], links: [...links].map(([p, target]) => ({ path: p, target })), missing }
   }
 
+  /** A library by name in the system folders, as dlopen(3) finds it (the path it was found by), or null. */
+  library(name: string): string | null {
+    return this.find(name, this.host.searchDirs)
+  }
+
   /** DT_RPATH (ignored when DT_RUNPATH is there), then DT_RUNPATH; an untrusted object's only inside `visible`. */
   private runDirs(elf: ElfInfo, origin: string, trusted: boolean, visible: string[]): string[] {
     const entries = [...(elf.runpath === null ? elf.rpath ?? [] : []), ...(elf.runpath ?? [])]

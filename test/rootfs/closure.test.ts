@@ -39,6 +39,13 @@ describe('real programs, against ldd', () => {
   })
 })
 
+test("a library by name, as libc's dlopen finds it: the name service modules", () => {
+  const found = new ElfClosure(host).library('libnss_files.so.2')
+  expect(found).not.toBeNull()
+  expect(host.searchDirs).toContain(found!.slice(0, found!.lastIndexOf('/')))
+  expect(new ElfClosure(host).library('libno-such-library.so.9')).toBeNull()
+})
+
 describe('crafted objects', () => {
   let dir: string
   const write = (relative: string, options: CraftOptions) => {
