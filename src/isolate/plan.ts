@@ -11,7 +11,6 @@ import { sandboxEnv } from './env.js'
 import { envFiles } from './preload.js'
 import type { Policy } from '../policy/types.js'
 import type { BaseRoot } from '../rootfs/base.js'
-import type { TreeOps } from '../rootfs/tree.js'
 
 /** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
 export type SetupOp =
@@ -122,24 +121,13 @@ function withParents(ops: SetupOp[], present: string[]): SetupOp[] {
   return out
 }
 
-/**
- * The system part of the root: the host's /usr and /lib* bound and its /bin, /lib, … links recreated
- * (`rootfs: 'host'`), or a built base, which makes room for every path the plan mounts after it (an
- * image's own /etc/passwd, /usr/bin/node, …).
- */
-function systemPart(host: HostLayout, base: BaseRoot | undefined, mountedAfter: string[]): TreeOps {
-  if (base) return base.build(mountedAfter)
-  return {
-    ops: host.system.map((entry) =>
-      entry.symlink !== null
-        ? { op: 'symlink', target: entry.symlink, dest: entry.path }
-        : { op: 'ro-bind', src: entry.path, dest: entry.path }),
-    readable: host.system.filter((e) => e.symlink === null).map((e) => e.path),
-  }
-}
-
 export function planLaunch(input: PlanInput): LaunchPlan {
-  const { policy, identity, host, root, base } = input
+  const { policy, identity, host, root } = input
+  const system: SetupOp[] = host.system.map((entry) =>
+    entry.symlink !== null
+      ? { op: 'symlink', target: entry.symlink, dest: entry.path }
+      : { op: 'ro-bind', src: entry.path, dest: entry.path },
+  )
   const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname, policy.network === 'host' ? host.resolvConf : '')).map(([dest, data]) => ({ op: 'file', dest, data }))
   const env = sandboxEnv({
     workerEnv: input.workerEnv,
@@ -153,13 +141,11 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   // What the environment makes Node load at start (NODE_OPTIONS preloads, the extra CA file) must be
   // there: the preflight checked these exist (src/pool/env-files.ts).
   const loaded = envFiles(env, root).map((f) => f.file)
-  const binds = bindOps([root, ...input.needs, ...(base ? base.etc : host.etc), ...policy.fs.readonly, ...loaded], policy.fs.writable)
-  const mountedAfter = ['/proc', '/dev', '/tmp', identity.home, ...[...etc, ...binds, ...(input.privateMounts ?? [])].map((op) => op.dest)]
-  const system = systemPart(host, base, mountedAfter)
+  const binds = bindOps([root, ...input.needs, ...(input.base?.etc ?? host.etc), ...policy.fs.readonly, ...loaded], policy.fs.writable)
   // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
   const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
   const ops: SetupOp[] = [
-    ...system.ops,
+    ...system,
     { op: 'dir', dest: '/etc', perms: '0755' },
     ...etc,
     { op: 'proc', dest: '/proc' },
@@ -174,8 +160,12 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     // Everything else of the root (the tmpfs bwrap builds it on) becomes read-only last.
     { op: 'remount-ro', dest: '/' },
   ]
+  // A built base (rootfs 'minimal' or { dir }) takes the place of the host's system part, making room
+  // for what every later op puts in place: an image's own /etc/passwd goes, /usr/bin/node can be bound.
+  const built = input.base?.build(ops.slice(system.length))
+  if (built) ops.splice(0, system.length, ...built.ops)
   const readable = [
-    ...system.readable,
+    ...(built ? built.readable : host.system.filter((e) => e.symlink === null).map((e) => e.path)),
     ...binds.map((op) => (op as { dest: string }).dest),
   ]
   return {

@@ -5,9 +5,9 @@
  */
 import path from 'node:path'
 import picomatch from 'picomatch'
+import { DEFAULT_ROOTFS, resolveRootfs } from '../rootfs/option.js'
 import { parseSize } from '../cgroup/limits.js'
 import { resolveSandboxExtensions } from './extensions.js'
-import { DEFAULT_ROOTFS, resolveRootfs } from '../rootfs/option.js'
 import type { NsjailOptions, Policy, SandboxOptions, UserOption } from './types.js'
 
 export const DEFAULT_TMP_SIZE = 512 * 2 ** 20

@@ -10,11 +10,11 @@ import { createFirewall } from './firewall.js'
 import { LateEnvNotes } from './late-env.js'
 import { enterCommand, openCgroups, type CgroupRun } from '../cgroup/index.js'
 import { compileSeccomp } from '../seccomp/index.js'
+import { RootfsBuilder } from '../rootfs/builder.js'
+import type { BaseRoot } from '../rootfs/base.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
-import { RootfsBuilder } from '../rootfs/builder.js'
-import type { BaseRoot } from '../rootfs/base.js'
 
 /** How long closing waits for workers Vitest is still stopping (its own SIGKILL comes after 500 ms). */
 const TEARDOWN_GRACE_MS = 6_000
@@ -29,9 +29,9 @@ export class PoolShared {
   private cgroups?: Promise<CgroupRun | null>
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
-  private readonly lateEnv = new LateEnvNotes()
   /** What minimal and image roots are made of, gathered once per run (src/rootfs). */
   private rootfs?: RootfsBuilder
+  private readonly lateEnv = new LateEnvNotes()
 
   constructor(readonly options: NsjailOptions) {}
 

@@ -15,15 +15,15 @@
 import path from 'node:path'
 import { RootTree, type ListDir, type TreeOps } from './tree.js'
 import type { Placement } from './closure.js'
-import type { HostLayout } from '../isolate/plan.js'
+import type { HostLayout, SetupOp } from '../isolate/plan.js'
 
 export interface BaseRoot {
   /** Host /etc entries mounted at their own place (instead of the host base's HostLayout.etc). */
   etc: string[]
   /** Names of the programs in the base's bin folders: what a test can spawn, for messages. */
   programs(): string[]
-  /** The base's setup operations, given every path the rest of the plan mounts on top of it. */
-  build(mountPoints: string[]): TreeOps
+  /** The base's setup operations, given the plan's ops that follow them (what they put in place goes on top). */
+  build(after: SetupOp[]): TreeOps
 }
 
 /** What of an image is the base: the system folders, as on the host base, and /etc. */
@@ -45,12 +45,12 @@ export function minimalBase(inputs: MinimalInputs, list: ListDir): BaseRoot {
   return {
     etc: inputs.etc,
     programs: () => binNames([...(busybox?.applets ?? []), ...closure.files, ...closure.links.map((l) => l.path)]),
-    build: recent((mountPoints) => {
+    build: recent((placed) => {
       const tree = new RootTree(list)
       for (const entry of system) if (entry.symlink !== null) tree.link(entry.path, entry.symlink)
       for (const applet of busybox?.applets ?? []) tree.link(applet, busybox!.path)
       for (const dir of data) tree.graft(dir, dir, true)
-      return finish(tree, closure, mountPoints)
+      return finish(tree, closure, placed)
     }),
   }
 }
@@ -65,37 +65,42 @@ export function imageBase(dir: string, closure: Placement, etc: string[], list: 
         return []
       }
     })),
-    build: recent((mountPoints) => {
+    build: recent((placed) => {
       const tree = new RootTree(list)
       for (const entry of list(dir)) {
         if (!IMAGE_ENTRIES.includes(entry.name)) continue
         if (entry.kind === 'link') tree.link(`/${entry.name}`, entry.target)
         else if (entry.kind === 'dir') tree.graft(`/${entry.name}`, path.join(dir, entry.name), true)
       }
-      return finish(tree, closure, mountPoints)
+      return finish(tree, closure, placed)
     }),
   }
 }
 
 /** The closure on top (files first, so a link that is its own target through a linked folder is dropped), then room for the plan's mounts. */
-function finish(tree: RootTree, closure: Placement, mountPoints: string[]): TreeOps {
+function finish(tree: RootTree, closure: Placement, placed: string[]): TreeOps {
   for (const file of closure.files) tree.graft(file, file, false)
   for (const link of closure.links) tree.link(link.path, link.target)
-  for (const mountPoint of mountPoints) tree.clear(mountPoint)
+  for (const dest of placed) tree.clear(dest)
   return tree.ops()
 }
 
 /** Layouts kept per base: sandboxes of one policy mount the same paths (Vitest 5's coverage folders differ per sandbox). */
 const RECENT_LAYOUTS = 16
 
-/** A few milliseconds per sandbox saved: the same mount points give the same operations. */
-function recent(build: (mountPoints: string[]) => TreeOps): (mountPoints: string[]) => TreeOps {
+/**
+ * The paths the ops after the base put something at (a `dir` adds to what is there, the final
+ * `remount-ro` changes nothing): those are cleared. Layouts are kept by those paths, a few
+ * milliseconds per sandbox saved.
+ */
+function recent(build: (placed: string[]) => TreeOps): (after: SetupOp[]) => TreeOps {
   const layouts = new Map<string, TreeOps>()
-  return (mountPoints) => {
-    const key = mountPoints.join('\0')
+  return (after) => {
+    const placed = after.filter((op) => op.op !== 'dir' && op.op !== 'remount-ro').map((op) => op.dest)
+    const key = placed.join('\0')
     let ops = layouts.get(key)
     if (!ops) {
-      ops = build(mountPoints)
+      ops = build(placed)
       if (layouts.size >= RECENT_LAYOUTS) layouts.delete(layouts.keys().next().value!)
       layouts.set(key, ops)
     }

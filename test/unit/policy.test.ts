@@ -8,12 +8,6 @@ const root = '/proj'
 
 describe('validateOptions', () => {
   test.each([
-    [{ rootfs: 'alpine' }, 'option `rootfs` is "alpine"; expected \'host\' (the host\'s /usr, read-only), \'minimal\' (node, its libraries and busybox), { base: \'minimal\', tools: [\'git\', …] } or { dir:'],
-    [{ rootfs: { dir: '' } }, 'option `rootfs.dir` is ""; expected the path of a folder holding an unpacked root filesystem'],
-    [{ rootfs: { dir: '/img', tools: ['git'] } }, 'option `rootfs.tools` is ["git"]; expected one of the known options: dir'],
-    [{ rootfs: { base: 'host', tools: [] } }, 'option `rootfs.base` is "host"; expected \'minimal\''],
-    [{ rootfs: { base: 'minimal', toolz: ['git'] } }, 'option `rootfs.toolz` is ["git"]; expected one of the known options (did you mean `rootfs.tools`?)'],
-    [{ rules: [{ files: 'a/**', rootfs: { base: 'minimal', tools: ['git', '../bin/sh'] } }] }, 'option `rules[0].rootfs.tools[1]` is "../bin/sh"; expected a program name as found on PATH (no slash)'],
     [{ network: 'none' }, 'option `network` is "none"; expected \'loopback\' (a private network with only lo) or \'host\''],
     [{ netwrok: 'host' }, 'option `netwrok` is "host"; expected one of the known options (did you mean `network`?)'],
     [{ rules: [{ files: 'a', limts: {} }] }, 'option `rules[0].limts` is {}; expected one of the known options (did you mean `rules[0].limits`?)'],
@@ -23,6 +17,12 @@ describe('validateOptions', () => {
     [{ env: { allow: 'GITHUB_*' } }, 'option `env.allow` is "GITHUB_*"; expected an array of variable name globs'],
     [{ env: { set: { A: 1 } } }, 'option `env.set.A` is 1; expected a string'],
     [{ hostname: 'bad host' }, 'option `hostname` is "bad host"'],
+    [{ rootfs: 'alpine' }, 'option `rootfs` is "alpine"; expected \'host\' (the host\'s /usr, read-only), \'minimal\' (node, its libraries and busybox), { base: \'minimal\', tools: [\'git\', …] } or { dir:'],
+    [{ rootfs: { dir: '' } }, 'option `rootfs.dir` is ""; expected the path of a folder holding an unpacked root filesystem'],
+    [{ rootfs: { dir: '/img', tools: ['git'] } }, 'option `rootfs.tools` is ["git"]; expected one of the known options: dir'],
+    [{ rootfs: { base: 'host', tools: [] } }, 'option `rootfs.base` is "host"; expected \'minimal\''],
+    [{ rootfs: { base: 'minimal', toolz: ['git'] } }, 'option `rootfs.toolz` is ["git"]; expected one of the known options (did you mean `rootfs.tools`?)'],
+    [{ rules: [{ files: 'a/**', rootfs: { base: 'minimal', tools: ['git', '../bin/sh'] } }] }, 'option `rules[0].rootfs.tools[1]` is "../bin/sh"; expected a program name as found on PATH (no slash)'],
     [{ cgroups: 'yes' }, 'option `cgroups` is "yes"; expected \'auto\', \'required\' or false'],
     [{ rules: [{ network: 'host' }] }, 'option `rules[0].files` is undefined; expected a glob or a non-empty array of globs'],
     [{ rules: [{ files: 'a/**', network: 'wifi' }] }, 'option `rules[0].network` is "wifi"'],
