@@ -43,7 +43,7 @@ try {
   for (let r = 0; r < 7; r++) {
     for (const [name, rootfs] of [['minimal', { base: 'minimal', tools: [] }], ['image', { base: 'dir', dir: image }]]) {
       const t0 = process.hrtime.bigint()
-      const base = new RootfsBuilder(host).base(rootfs, project)
+      const base = new RootfsBuilder(host, project).base(rootfs)
       compute[name].push(ms(t0))
       const t1 = process.hrtime.bigint()
       base.build(['/etc/passwd', '/proc', '/dev', '/tmp', '/home/sandbox', repo, node])
@@ -54,14 +54,14 @@ try {
   // 2. one bare sandbox per base
   const identity = sandboxIdentity(repo)
   const features = bwrapFeatures(execFileSync('bwrap', ['--version'], { encoding: 'utf8' }))
-  const builder = new RootfsBuilder(host)
+  const builder = new RootfsBuilder(host, project)
   const bare = { host: [], minimal: [], image: [] }
   const opsCount = {}
   const once = (name) => new Promise((resolve, reject) => {
     const policy = { ...createPolicyResolver({ rootfs: bases[name] }, repo).forFile(path.join(repo, 'a.test.js')), seccomp: false }
     const plan = planLaunch({
       policy, identity, host, root: repo, needs: project.visible.slice(1), command: ['/bin/true'],
-      workerEnv: {}, configEnv: {}, seccomp: null, base: builder.base(policy.rootfs, project),
+      workerEnv: {}, configEnv: {}, seccomp: null, base: builder.base(policy.rootfs),
     })
     opsCount[name] = plan.ops.length
     const { args, inputs } = bwrapArgs(plan, features)

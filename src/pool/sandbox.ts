@@ -91,7 +91,7 @@ export class Sandbox {
       policy,
       identity: project.identity,
       host: project.host,
-      base: shared.rootfsBase(policy, project),
+      base: project.base(policy.rootfs),
       root: project.root,
       needs: project.needs,
       command: [project.node, ...options.execArgv, ...shared.workerEntry(options)],

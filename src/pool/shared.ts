@@ -10,8 +10,6 @@ import { createFirewall } from './firewall.js'
 import { LateEnvNotes } from './late-env.js'
 import { enterCommand, openCgroups, type CgroupRun } from '../cgroup/index.js'
 import { compileSeccomp } from '../seccomp/index.js'
-import { RootfsBuilder } from '../rootfs/builder.js'
-import type { BaseRoot } from '../rootfs/base.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
@@ -29,8 +27,6 @@ export class PoolShared {
   private cgroups?: Promise<CgroupRun | null>
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
-  /** What minimal and image roots are made of, gathered once per run (src/rootfs). */
-  private rootfs?: RootfsBuilder
   private readonly lateEnv = new LateEnvNotes()
 
   constructor(readonly options: NsjailOptions) {}
@@ -81,11 +77,6 @@ export class PoolShared {
     return [WORKER_ENTRY, pathToFileURL(path.resolve(pool.distPath, 'worker.js')).href]
   }
 
-  /** The system part of the root for a policy's `rootfs` (undefined: the host's /usr), built once per run and project. */
-  rootfsBase(policy: Policy, project: ProjectSandbox): BaseRoot | undefined {
-    this.rootfs ??= new RootfsBuilder(project.host)
-    return this.rootfs.base(policy.rootfs, { node: project.node, visible: [project.root, ...project.needs] })
-  }
 
   log(message: string): void {
     process.stderr.write(`${message}\n`)

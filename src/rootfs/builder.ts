@@ -1,7 +1,7 @@
 /**
- * Gathers on the host what the minimal and image bases are made of, once per run: the ELF closure of
- * node, setpriv, busybox, the named tools and the project's native addons, busybox's applets, and
- * folder listings for splits. Everything is cached: a run computes each base once per project.
+ * Gathers on the host what a project's minimal and image bases are made of, once per run: the ELF
+ * closure of node, setpriv, busybox, the named tools and the project's native addons, busybox's
+ * applets, and folder listings for splits. Everything is cached: each base is computed once.
  */
 import { existsSync, statSync } from 'node:fs'
 import { imageBase, minimalBase, type BaseRoot } from './base.js'
@@ -36,23 +36,23 @@ export interface ProjectView {
 export class RootfsBuilder {
   private closure?: ElfClosure
   private busybox?: Busybox | null
-  private readonly addons = new Map<string, string[]>()
+  private addons?: string[]
   private readonly listings = new Map<string, HostEntry[]>()
   private readonly bases = new Map<string, BaseRoot>()
   private readonly list = (dir: string) => memo(this.listings, dir, () => listDir(dir))
 
   constructor(
     private readonly layout: HostLayout,
+    private readonly project: ProjectView,
     private readonly PATH = process.env.PATH ?? '',
   ) {}
 
   /** The base for a policy's rootfs; undefined for 'host', which the plan builds from HostLayout. */
-  base(rootfs: RootfsPolicy, project: ProjectView): BaseRoot | undefined {
+  base(rootfs: RootfsPolicy): BaseRoot | undefined {
     if (rootfs.base === 'host') return undefined
-    const key = JSON.stringify([rootfs, project])
-    return memo(this.bases, key, () => {
+    return memo(this.bases, JSON.stringify(rootfs), () => {
       const elf = this.elfClosure()
-      const closure = elf.of(this.roots(rootfs, project, elf), project.visible)
+      const closure = elf.of(this.roots(rootfs, elf), this.project.visible)
       const cache = existsSync(LD_CACHE) ? [LD_CACHE] : []
       if (rootfs.base === 'dir') return imageBase(rootfs.dir, closure, cache, this.list)
       return minimalBase({
@@ -67,7 +67,8 @@ export class RootfsBuilder {
   }
 
   /** Trusted: node (by the names it runs under), libc's name services, setpriv, busybox and the tools; untrusted: the addons. */
-  private roots(rootfs: RootfsPolicy, project: ProjectView, elf: ElfClosure): ClosureRoot[] {
+  private roots(rootfs: RootfsPolicy, elf: ElfClosure): ClosureRoot[] {
+    const { project } = this
     const trusted = (p: string): ClosureRoot => ({ path: p, trusted: true })
     const names = [process.execPath, findProgram('node', this.PATH)].filter((p): p is string => p !== null && realpath(p) === project.node)
     const roots = [...new Set([project.node, ...names])].map(trusted)
@@ -85,14 +86,18 @@ export class RootfsBuilder {
         if (found) roots.push(trusted(found))
       }
     }
-    for (const addon of this.projectAddons(project.visible)) roots.push({ path: addon, trusted: false })
+    for (const addon of this.projectAddons()) roots.push({ path: addon, trusted: false })
     return roots
   }
 
-  private projectAddons(visible: string[]): string[] {
-    const dirs = visible.filter((p) => isDir(p))
-    const tops = dirs.filter((d) => !dirs.some((o) => o !== d && isInside(d, o)))
-    return [...new Set(tops.flatMap((dir) => memo(this.addons, dir, () => findAddons(dir))))]
+  /** The `*.node` files in the folders the sandbox mounts (each walked once, not twice when nested). */
+  private projectAddons(): string[] {
+    if (!this.addons) {
+      const dirs = this.project.visible.filter((p) => isDir(p))
+      const tops = dirs.filter((d) => !dirs.some((o) => o !== d && isInside(d, o)))
+      this.addons = [...new Set(tops.flatMap((dir) => findAddons(dir)))]
+    }
+    return this.addons
   }
 
   private hostBusybox(): Busybox | null {
