@@ -46,7 +46,7 @@ try {
       const base = new RootfsBuilder(host, project).base(rootfs)
       compute[name].push(ms(t0))
       const t1 = process.hrtime.bigint()
-      base.build(['/etc/passwd', '/proc', '/dev', '/tmp', '/home/sandbox', repo, node])
+      base.build(['/etc/passwd', '/proc', '/dev', '/tmp', '/home/sandbox', repo, node].map((p) => ({ op: 'ro-bind', src: p, dest: p })))
       layout[name].push(ms(t1))
     }
   }
