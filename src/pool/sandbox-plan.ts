@@ -29,6 +29,7 @@ export function sandboxPlan(project: ProjectSandbox, vitestProject: TestProject,
     policy,
     identity: project.identity,
     host: project.host,
+    base: project.base(policy.rootfs),
     root: project.root,
     needs: project.needs,
     // First of all, the worker closes the descriptors it inherited by accident; then our entry runs

@@ -64,6 +64,14 @@ describe('a healthy rootless machine', () => {
     ])
   })
 
+  test("the banner names a rule's root filesystem when it is not the host's", () => {
+    const options: NsjailOptions = { rules: [{ files: 'r0/**', rootfs: { base: 'minimal', tools: ['git'] } }, { files: 'r1/**', rootfs: 'minimal' }] }
+    expect(bannerLines(healthy(), groups(options, 1)).slice(1)).toEqual([
+      'nsjail  rules[0] (1 file): rootfs minimal +git',
+      'nsjail  rules[1] (1 file): rootfs minimal',
+    ])
+  })
+
   test('the banner says which host services each set of files can reach (network: { forward })', () => {
     const options: NsjailOptions = {
       network: { forward: ['127.0.0.1:5432', 'api.example.com:443'] },
