@@ -69,8 +69,11 @@ export interface FirewallOptions {
    * read. Default true.
    */
   tmpCopies?: boolean
-  /** Test files of this sandbox (relative to the root), named in refusals: "a rule for …". */
-  files?: string[]
+  /**
+   * Test files of this sandbox (relative to the root), named in refusals: "a rule for …". Read when a
+   * refusal is written: a spare sandbox's list fills when it is handed its files.
+   */
+  files?: readonly string[]
   /** The pool's race-free file operations for the calls that need them; without, those are refused. */
   host?: HostCalls
 }
@@ -137,7 +140,6 @@ class Refusal {
 
 export function createFirewall(access: FirewallAccess, options: FirewallOptions = {}): Firewall {
   const tmpCopies = options.tmpCopies ?? true
-  const ruleHint = options.files?.length ? `a rule in \`rules\` matching ${options.files.join(', ')}` : 'a rule for this file'
   const root = path.resolve(access.root)
   const writableLexical = unique(access.writable.map((p) => path.resolve(p)))
   const readRoots = unique([...access.readable, ...access.writable].map((p) => locateUncached(path.resolve(p)).real))
@@ -182,7 +184,8 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
   }
 
   function allow(): string {
-    return `(or ${ruleHint})`
+    const files = options.files ?? []
+    return `(or ${files.length ? `a rule in \`rules\` matching ${files.join(', ')}` : 'a rule for this file'})`
   }
 
   function readRefusal(call: Call, p: string, located: Located): Refusal {

@@ -1,6 +1,12 @@
 /**
  * One bwrap process hosting one Vitest worker, with the policy of the files it runs: planned, launched,
  * watched (limits, unexpected exits), and torn down with everything it started.
+ *
+ * Its life has three steps, so that it can be launched before anyone needs it (a spare, ./spares.ts):
+ * `launch()` builds everything the policy decides (cgroup, seccomp program, mounts, firewall) and boots
+ * Node with Vitest's worker runtime, which then waits; `adopt()` gives it to a PoolWorker (its output
+ * reaches Vitest from then on); `start()` hands it Vitest's `start` request, which carries the worker's
+ * identity. Its test files arrive with each `run` request: nothing of a file is baked into the launch.
  */
 import type { ChildProcess } from 'node:child_process'
 import type { Duplex } from 'node:stream'
@@ -30,15 +36,21 @@ const STDERR_TAIL = 8 * 1024
 const CHANNEL_LIMITS = { messageBytes: 256 * 2 ** 20, messagesPerSecond: 20_000 }
 
 export interface SandboxInit {
+  /** Equal for two sandboxes exactly when they are launched the same way (./launch-key.ts). */
   key: string
   policy: Policy
-  /** Test files (relative to the project root), for messages. */
-  files: string[]
   project: ProjectSandbox
   options: PoolOptions
   shared: PoolShared
-  onMessage: (message: unknown) => void
-  onUnexpectedExit: (error: Error) => void
+  /** Vitest's worker config (its `start` request's): where Vitest 5 workers write coverage files, a mount. */
+  workerConfig: unknown
+}
+
+/** The PoolWorker a sandbox serves. */
+export interface SandboxOwner {
+  onMessage(message: unknown): void
+  /** The sandbox died after it had started. */
+  onUnexpectedExit(error: Error): void
 }
 
 interface Waiter {
@@ -50,12 +62,23 @@ interface Waiter {
 export class Sandbox {
   readonly key: string
   alive = false
+  /**
+   * Settles once the process is gone and its resources released: with why it died, or null when the
+   * pool ended it (or it was never spawned).
+   */
+  gone: Promise<Error | null> = Promise.resolve(null)
+  private launching?: Promise<void>
+  private owner?: SandboxOwner
+  /** Test files handed to it (relative to the project root), for messages and the firewall's advice. */
+  private readonly files: string[] = []
+  /** What the worker printed before it was adopted, written out when it is; null once adopted. */
+  private held: Array<{ stream: 'outputStream' | 'errorStream'; chunk: Buffer }> | null = []
+  private readonly holders: Array<() => void> = []
   private child?: ChildProcess
   private channel?: Connection
   /** Why the pool stopped the sandbox itself (a protocol violation), for the exit report. */
   private violation?: string
   private resources?: SandboxResources
-  private exited?: Promise<void>
   private waiters: Waiter[] = []
   private stderrTail = ''
   private ending = false
@@ -75,15 +98,33 @@ export class Sandbox {
     this.scope = createScope({ root: project.config.root, projectName: project.name, bail: project.vitest.config.bail ?? 0 })
   }
 
-  async start(startRequest: StartRequest): Promise<void> {
+  /** Plans and launches the sandbox; its worker boots and waits for `start`. Throws when it cannot be set up. */
+  launch(): Promise<void> {
+    this.launching ??= this.plan()
+    return this.launching
+  }
+
+  private async plan(): Promise<void> {
+    const resources = await this.init.shared.resources(this.init.policy, this.files)
+    this.resources = resources
+    // Stopped while its cgroup was made (a spare, when the pool went idle): it is never spawned.
+    if (this.ending) return resources.release()
+    try {
+      this.spawn(resources)
+    } catch (error) {
+      this.io?.close()
+      await resources.release()
+      throw error
+    }
+  }
+
+  private spawn(resources: SandboxResources): void {
     const { policy, project, options, shared } = this.init
-    this.resources = await shared.resources(policy, this.init.files)
     const io = new SandboxHostIo({
       project: options.project,
       root: project.root,
-      files: this.init.files,
       identity: project.identity,
-      workerConfig: startRequest.context.config,
+      workerConfig: this.init.workerConfig,
       vitestFile: project.vitestFile,
     })
     this.io = io
@@ -96,40 +137,78 @@ export class Sandbox {
       command: [project.node, ...options.execArgv, ...shared.workerEntry(options)],
       workerEnv: options.env,
       configEnv: configEnv(options.project),
-      seccomp: this.resources.seccomp,
+      seccomp: resources.seccomp,
       gitRepositories: project.gitRepositories,
       privateMounts: io.mounts,
     })
-    this.resources.attach(plan, io.attach(plan.access.writable))
-    const child = launch(plan, {
-      bwrap: project.bwrap.path,
-      features: project.bwrap.features,
-      wrap: (argv) => this.resources!.wrap(argv),
-    })
+    resources.attach(plan, io.attach(plan.access.writable))
+    const child = launch(plan, { bwrap: project.bwrap.path, features: project.bwrap.features, wrap: resources.wrap })
     this.child = child
-    const { outputStream, errorStream } = options.project.vitest.logger
-    child.stdout!.pipe(outputStream as NodeJS.WritableStream, { end: false })
+    this.forward(child.stdout!, 'outputStream')
+    this.forward(child.stderr!, 'errorStream')
     child.stderr!.on('data', (chunk: Buffer) => {
       if (!this.alive) this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL)
     })
-    child.stderr!.pipe(errorStream as NodeJS.WritableStream, { end: false })
     this.channel = new Connection(child.stdio[CHANNEL_FD] as Duplex, CHANNEL_LIMITS, {
       message: (message) => this.fromWorker(message),
       violation: (error) => this.onViolation(error),
     })
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.onExit(code, signal))))
+    this.gone = new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.onExit(code, signal))))
     child.on('error', (error) => this.rejectAll(new Error(`vitest-pool-nsjail: could not launch the sandbox: ${error.message}`)))
-    if (policy.limits.wallTimeMs !== null) {
+  }
+
+  /** From now on the worker's messages and output go to `owner` and Vitest. */
+  adopt(owner: SandboxOwner): void {
+    this.owner = owner
+    const logger = this.init.options.project.vitest.logger
+    for (const { stream, chunk } of this.held ?? []) (logger[stream] as NodeJS.WritableStream).write(chunk)
+    this.held = null
+    for (const pipe of this.holders.splice(0)) pipe()
+  }
+
+  /** Hands the worker Vitest's `start` request (its identity); resolves when it has started. */
+  async start(startRequest: StartRequest): Promise<void> {
+    // The wall-time limit is the worker's, from the moment it is one: a spare's wait does not count.
+    const { wallTimeMs } = this.init.policy.limits
+    if (wallTimeMs !== null) {
       this.wallTimer = setTimeout(() => {
         this.timedOut = true
-        child.kill('SIGKILL')
-      }, policy.limits.wallTimeMs)
+        this.child?.kill('SIGKILL')
+      }, wallTimeMs)
     }
     const started = this.next('started')
-    this.channel.send(startRequest)
+    this.channel!.send(startRequest)
     const reply = await started
     if (reply.error) throw reply.error
     this.alive = true
+  }
+
+  /** Whether any test file was handed to it. */
+  get used(): boolean {
+    return this.files.length > 0
+  }
+
+  /**
+   * The worker's output reaches Vitest's logger once the sandbox is adopted (piped, as Vitest's own
+   * pools do); until then it is held, so a spare that never serves anyone prints nothing.
+   */
+  private forward(from: NodeJS.ReadableStream, stream: 'outputStream' | 'errorStream'): void {
+    const hold = (chunk: Buffer) => this.held?.push({ stream, chunk })
+    from.on('data', hold)
+    this.holders.push(() => {
+      from.off('data', hold)
+      from.pipe(this.init.options.project.vitest.logger[stream] as NodeJS.WritableStream, { end: false })
+    })
+  }
+
+  /** Test files (absolute paths) handed to it: with isolate: false, more arrive over time. */
+  private assign(files: readonly string[]): void {
+    this.scope.add(files)
+    this.io!.assign(files)
+    for (const file of files) {
+      const name = path.relative(this.init.project.root, file)
+      if (!this.files.includes(name)) this.files.push(name)
+    }
   }
 
   /** Resolves with the next response of that type from the worker (which is then not forwarded). */
@@ -139,7 +218,7 @@ export class Sandbox {
 
   /** To the worker; answers from Vitest pass the firewall first (where a bare import really went). */
   send(message: unknown): void {
-    if (isRequest(message, 'run', 'collect')) this.scope.add(message.context.files.map((f) => f.filepath))
+    if (isRequest(message, 'run', 'collect')) this.assign(message.context.files.map((f) => f.filepath))
     const verdict = this.resources?.firewall?.inspectReply(message)
     this.toWorker(verdict && !verdict.pass ? verdict.reply : message)
   }
@@ -174,14 +253,15 @@ export class Sandbox {
   /** Ends the sandbox: SIGTERM, SIGKILL if it lingers; its pid namespace takes every process with it. */
   async kill(): Promise<void> {
     this.ending = true
+    await this.launching?.catch(() => {})
     const child = this.child
     if (child && child.exitCode === null && child.signalCode === null) {
       const timer = setTimeout(() => child.kill('SIGKILL'), SIGKILL_AFTER_MS)
       child.kill('SIGTERM')
-      await this.exited
+      await this.gone
       clearTimeout(timer)
     } else {
-      await this.exited
+      await this.gone
     }
   }
 
@@ -213,10 +293,10 @@ export class Sandbox {
       }
       if (message.type === 'stopped') this.stop = 'answered'
     }
-    this.init.onMessage(forwarded)
+    this.owner?.onMessage(forwarded)
   }
 
-  private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<Error | null> {
     clearTimeout(this.wallTimer)
     const wasAlive = this.alive
     this.alive = false
@@ -226,10 +306,13 @@ export class Sandbox {
     await this.resources?.release()
     this.io?.close()
     // Vitest waits up to a minute for the answer to its `stop`: a sandbox that died gives it now.
-    if (this.stop === 'vitest') this.init.onMessage(response('stopped'))
-    if (this.ending) return this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
+    if (this.stop === 'vitest') this.owner?.onMessage(response('stopped'))
+    if (this.ending) {
+      this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
+      return null
+    }
     const error = new Error(describeExit({
-      files: this.init.files,
+      files: this.files,
       code,
       signal,
       reason: reason ?? null,
@@ -237,7 +320,8 @@ export class Sandbox {
       stderr: this.stderrTail,
     }))
     this.rejectAll(error)
-    if (wasAlive) this.init.onUnexpectedExit(error)
+    if (wasAlive) this.owner?.onUnexpectedExit(error)
+    return error
   }
 
   private rejectAll(error: Error): void {

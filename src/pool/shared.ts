@@ -4,7 +4,7 @@
  */
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { PoolOptions, TestProject } from 'vitest/node'
+import type { PoolOptions, TestProject, Vitest } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from './firewall.js'
 import { LateEnvNotes } from './late-env.js'
@@ -13,6 +13,9 @@ import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
+import { DEFAULT_PREWARM, Spares } from './spares.js'
+import { commonestPolicyFile } from './likely-policy.js'
+import { debugEnabled } from './debug.js'
 
 /** How long closing waits for workers Vitest is still stopping (its own SIGKILL comes after 500 ms). */
 const TEARDOWN_GRACE_MS = 6_000
@@ -28,8 +31,16 @@ export class PoolShared {
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
   private readonly lateEnv = new LateEnvNotes()
+  /** Sandboxes launched ahead of need (./spares.ts). */
+  readonly spares: Spares
+  /** Per project: the run's test files seen last (by count) and the guess made from them. */
+  private readonly guesses = new WeakMap<TestProject, { paths: number; file: string | undefined }>()
 
-  constructor(readonly options: NsjailOptions) {}
+  constructor(readonly options: NsjailOptions) {
+    const debug = debugEnabled(process.env.DEBUG, 'vitest-pool-nsjail:spares')
+    this.spares = new Spares(options.prewarm === false ? 0 : options.prewarm ?? DEFAULT_PREWARM,
+      debug ? (vitest: Vitest, message: string) => vitest.logger.log(`vitest-pool-nsjail: ${message}`) : null)
+  }
 
   /**
    * Checks options and machine for a project, once. The plugin awaits this in configureVitest, so a
@@ -46,6 +57,7 @@ export class PoolShared {
         // The run's cgroup directories go when Vitest closes (and at process exit, whatever happens).
         project.vitest.onClose(async () => {
           if (this.cgroups === cgroups) this.cgroups = undefined
+          await this.spares.stop()
           // Vitest stops its workers while it runs these hooks: let them finish their teardown
           // before closing the cgroups kills whatever is still inside.
           await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
@@ -63,6 +75,19 @@ export class PoolShared {
       if (note) pool.project.vitest.logger.warn(note)
       return prepareProject(pool.project, await this.preflight(pool.project), pool.distPath, pool.execArgv)
     })
+  }
+
+  /**
+   * A test file of the current run whose policy most of the project's files in the run have: the
+   * policy a worker's first sandbox is started with before Vitest names its files (./likely-policy.ts).
+   */
+  likelyFile(project: TestProject, keyForFile: (file: string) => string): string | undefined {
+    const paths = project.vitest.state.getPaths()
+    const cached = this.guesses.get(project)
+    if (cached?.paths === paths.length) return cached.file
+    const file = commonestPolicyFile(paths.filter((p) => project.matchesTestGlob(p)), keyForFile)
+    this.guesses.set(project, { paths: paths.length, file })
+    return file
   }
 
   /** Points the worker at our snapshot environment, unless the user configured one of their own. */

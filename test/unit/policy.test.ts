@@ -24,6 +24,10 @@ describe('validateOptions', () => {
     [{ user: { uid: 0, gid: 1000 } }, 'option `user.uid` is 0; expected a uid from 1 to 4294967294: the worker never runs as root (0)'],
     [{ user: { uid: 1000, gid: 1000, name: 'x' } }, 'option `user.name` is "x"; expected one of the known options'],
     [{ rules: [{ files: 'a/**', user: 'nobody' }] }, 'option `rules[0].user` is "nobody"; expected one of the known options'],
+    [{ prewarm: true }, 'option `prewarm` is true; expected false, or the number of spare sandboxes kept ready per policy, from 0 to 16'],
+    [{ prewarm: 1.5 }, 'option `prewarm` is 1.5; expected false'],
+    [{ prewarm: 17 }, 'option `prewarm` is 17; expected false'],
+    [{ rules: [{ files: 'a/**', prewarm: 2 }] }, 'option `rules[0].prewarm` is 2; expected one of the known options'],
   ])('%j is refused with its option, value and what is expected', (options, message) => {
     expect(() => validateOptions(options)).toThrow(OptionsError)
     expect(() => validateOptions(options)).toThrow(message)
@@ -48,6 +52,7 @@ describe('validateOptions', () => {
   test('valid options pass through', () => {
     const options = { network: 'host', fs: { tmpSize: '1G' }, user: { uid: 1001, gid: 1001 }, rules: [{ files: ['x/**'], hostname: 'x' }] }
     expect(validateOptions(options)).toBe(options)
+    for (const prewarm of [false, 0, 2, 16]) expect(validateOptions({ prewarm })).toEqual({ prewarm })
     expect(validateOptions(undefined)).toEqual({})
   })
 })
