@@ -2,12 +2,12 @@
  * Failure behaviour through the real CLI: bad options and unusable machines fail once, fast, with
  * what was tried and how to fix it; interrupted runs leave no sandbox behind.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { expect, test } from 'vitest'
 import { FIXTURES } from './helpers/run-fixture.js'
-import { BASE_DIR_NAME, openCgroups } from '../src/cgroup/index.js'
-import { listTree } from './cgroup/helpers.js'
+import { openCgroups } from '../src/cgroup/index.js'
+import { ourCgroupDirs, processes, until } from './helpers/processes.js'
 
 const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
 const ROOT = path.join(FIXTURES, 'configured')
@@ -29,16 +29,6 @@ function cli(options: object, args: string[] = [], wrap: string[] = []) {
 
 const count = (text: string, needle: string) => text.split(needle).length - 1
 
-/** Host processes whose command line contains `needle`. */
-const processes = (needle: string) =>
-  execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(needle) && !line.includes(' ps -eo'))
-
-async function until(condition: () => boolean, ms = 10_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-    if (condition()) return true
-  }
-  return condition()
-}
 
 test('a bad option fails the run before any test, naming option, value and what is accepted', async () => {
   const run = await cli({ network: 'wifi' })
@@ -75,15 +65,12 @@ test('user namespaces refused: one message with what was tried and the fixes', a
   expect(run.output).not.toContain('Test Files')
 })
 
-/** Directories of ours (below a `vitest-pool-nsjail` directory) in every cgroup hierarchy. */
-const ourCgroupDirs = () => listTree('/sys/fs/cgroup').filter((d) => d.includes(`/${BASE_DIR_NAME}/`))
-
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-  test(`${signal} to Vitest leaves no sandbox, leaked process or cgroup behind`, async () => {
-    const cgroupsBefore = ourCgroupDirs()
+  test(`${signal} to Vitest leaves no sandbox, spare, leaked process or cgroup behind`, async () => {
     const marker = `nsjail-interrupt-${signal}-${process.pid}`
     const child = spawn(process.execPath, [VITEST, 'run', '--root', ROOT, 'slow'], {
-      env: { ...process.env, NSJAIL_TEST_OPTIONS: JSON.stringify({ env: { set: { SLOW_MARKER: marker } } }) },
+      // The debug output says when a spare sandbox is up: it must go too.
+      env: { ...process.env, DEBUG: 'vitest-pool-nsjail:spares', NSJAIL_TEST_OPTIONS: JSON.stringify({ env: { set: { SLOW_MARKER: marker } } }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
@@ -100,8 +87,9 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
       child.stderr.on('data', onData)
     })
     expect(await until(() => processes(marker).length > 0)).toBe(true)
+    expect(await until(() => /spare launched: pid \d+/.test(output)), output).toBe(true)
     // As root a cgroup is always writable here, so the sandbox runs in one of ours.
-    if (process.getuid?.() === 0) expect(ourCgroupDirs().length).toBeGreaterThan(cgroupsBefore.length)
+    if (process.getuid?.() === 0) expect(ourCgroupDirs(child.pid!).length).toBeGreaterThan(0)
     const exited = new Promise((resolve) => child.on('exit', resolve))
     child.kill(signal)
     await exited
@@ -112,6 +100,6 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     // SIGINT: the exit handler removed this run's cgroups. SIGKILL leaves them for the next run,
     // which reaps directories whose owner is gone.
     if (signal === 'SIGKILL') await (await openCgroups('auto', () => {}))?.close()
-    expect(ourCgroupDirs()).toEqual(cgroupsBefore)
+    expect(ourCgroupDirs(child.pid!)).toEqual([])
   })
 }

@@ -5,8 +5,8 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest'
 import { factsByName, runFixture } from './helpers/run-fixture.js'
-import { BASE_DIR_NAME, openCgroups } from '../src/cgroup/index.js'
-import { listTree } from './cgroup/helpers.js'
+import { openCgroups } from '../src/cgroup/index.js'
+import { ourCgroupDirs as runCgroupDirs } from './helpers/processes.js'
 
 let available = false
 beforeAll(async () => {
@@ -15,11 +15,8 @@ beforeAll(async () => {
   await run?.close()
 })
 
-/**
- * Directories of this process's runs (the fixture runs are in-process: `run-<our pid>-…`, below a
- * `vitest-pool-nsjail` directory) in every cgroup hierarchy. Other runs on a shared machine come and go.
- */
-const ourCgroupDirs = () => listTree('/sys/fs/cgroup').filter((d) => d.includes(`/${BASE_DIR_NAME}/run-${process.pid}-`))
+/** Directories of this process's runs (the fixture runs are in-process). */
+const ourCgroupDirs = () => runCgroupDirs(process.pid)
 
 describe('with cgroups', () => {
   test('a memory bomb and a /tmp bomb are killed and named; a sibling passes; no cgroup is left', async (ctx) => {

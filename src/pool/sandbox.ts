@@ -183,6 +183,11 @@ export class Sandbox {
     this.alive = true
   }
 
+  /** The launcher's pid (bwrap's, once it has joined its cgroup), for debug output. */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
   /** Whether any test file was handed to it. */
   get used(): boolean {
     return this.files.length > 0

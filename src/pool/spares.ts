@@ -45,7 +45,8 @@ interface Stock {
 
 export interface SpareCounts {
   launched: number
-  used: number
+  /** Taken by a worker (started for it; dropped if its files turn out to have another policy). */
+  taken: number
   /** Spares that died before anyone used them (each replaced). */
   died: number
 }
@@ -56,7 +57,7 @@ export class Spares {
   private readonly failing = new Set<string>()
   private workers = 0
   private idle?: NodeJS.Timeout
-  private counts: SpareCounts = { launched: 0, used: 0, died: 0 }
+  private counts: SpareCounts = { launched: 0, taken: 0, died: 0 }
 
   /**
    * `count` spares per kind (0: none). `debug` receives one line per event when the pool's debug
@@ -72,8 +73,10 @@ export class Spares {
     const stock = this.stock(kind)
     const spare = stock.spares.shift()
     if (spare) {
-      this.counts.used++
+      this.counts.taken++
       stock.failures = 0
+      // After its launch (whose own line comes first), when its pid is known.
+      if (this.debug) spare.launch().then(() => this.debug!(kind.vitest, `spare taken: pid ${spare.pid}`), () => {})
     }
     this.fill(stock)
     return spare
@@ -100,10 +103,10 @@ export class Spares {
     this.stocks = new Map()
     const spares = stocks.flatMap((stock) => stock.spares.splice(0))
     if (stocks.length && this.debug) {
-      const { launched, used, died } = this.counts
-      this.debug(stocks[0].kind.vitest, `spares stopped: ${launched} launched, ${used} used, ${died} died before use, ${spares.length} stopped unused`)
+      const { launched, taken, died } = this.counts
+      this.debug(stocks[0].kind.vitest, `spares stopped: ${launched} launched, ${taken} taken by workers, ${died} died before use, ${spares.length} stopped unused`)
     }
-    this.counts = { launched: 0, used: 0, died: 0 }
+    this.counts = { launched: 0, taken: 0, died: 0 }
     await Promise.all(spares.map((spare) => spare.kill()))
   }
 
@@ -123,7 +126,10 @@ export class Spares {
     const spare = stock.kind.create()
     stock.spares.push(spare)
     this.counts.launched++
-    spare.launch().then(() => spare.gone, (error: Error) => error).then((error) => {
+    spare.launch().then(() => {
+      this.debug?.(stock.kind.vitest, `spare launched: pid ${spare.pid}`)
+      return spare.gone
+    }, (error: Error) => error).then((error) => {
       const index = stock.spares.indexOf(spare)
       // Taken by a worker (whose business it is now), or stopped by the pool: nothing to replace.
       if (index === -1 || error === null) return
