@@ -68,6 +68,8 @@ export class Sandbox {
    */
   gone: Promise<Error | null> = Promise.resolve(null)
   private launching?: Promise<void>
+  /** The process has exited (its `gone` may still be settling). */
+  private exited = false
   private owner?: SandboxOwner
   /** Test files handed to it (relative to the project root), for messages and the firewall's advice. */
   private readonly files: string[] = []
@@ -218,6 +220,8 @@ export class Sandbox {
 
   /** Resolves with the next response of that type from the worker (which is then not forwarded). */
   next(type: string): Promise<WorkerResponse> {
+    // A sandbox that is already gone answers nothing more (a spare may die just before it is taken).
+    if (this.exited) return this.gone.then((error) => Promise.reject(error ?? new Error('vitest-pool-nsjail: the sandbox was stopped')))
     return new Promise((resolve, reject) => this.waiters.push({ type, resolve, reject }))
   }
 
@@ -302,6 +306,7 @@ export class Sandbox {
   }
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<Error | null> {
+    this.exited = true
     clearTimeout(this.wallTimer)
     const wasAlive = this.alive
     this.alive = false
