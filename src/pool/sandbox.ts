@@ -14,6 +14,7 @@ import path from 'node:path'
 import type { PoolOptions } from 'vitest/node'
 import { planLaunch } from '../isolate/plan.js'
 import { launch } from '../isolate/launch.js'
+import { childrenOf, whenGone } from '../isolate/reap.js'
 import { CHANNEL_FD } from '../worker/channel.js'
 import { Connection } from '../channel/connection.js'
 import { ChannelViolation } from '../channel/frames.js'
@@ -30,6 +31,8 @@ import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
 
 const SIGKILL_AFTER_MS = 500
+/** How long a stop waits for the sandbox's pid namespace to be torn down after bwrap has exited. */
+const REAP_WAIT_MS = 2_000
 const GRACEFUL_STOP_MS = 5_000
 const STDERR_TAIL = 8 * 1024
 /** Until the budget options land: the largest message and the sustained message rate a worker may send. */
@@ -265,10 +268,13 @@ export class Sandbox {
     await this.launching?.catch(() => {})
     const child = this.child
     if (child && child.exitCode === null && child.signalCode === null) {
+      // The sandbox's pid 1, which outlives bwrap's own process for a moment (./reap.ts).
+      const inside = childrenOf(child.pid!)
       const timer = setTimeout(() => child.kill('SIGKILL'), SIGKILL_AFTER_MS)
       child.kill('SIGTERM')
       await this.gone
       clearTimeout(timer)
+      await whenGone(inside, REAP_WAIT_MS)
     } else {
       await this.gone
     }
