@@ -14,10 +14,12 @@ import type { Vitest } from 'vitest/node'
 import type { Sandbox } from './sandbox.js'
 
 /**
- * Spares per kind unless the `prewarm` option says otherwise. One is enough to hide a sandbox's start
- * behind the file before it (README, Speed: measured against 2).
+ * Spares per kind unless the `prewarm` option says otherwise. A sandbox boots in about the time Vitest
+ * takes for a few small files, so with one spare the next worker often waits for it to finish
+ * booting; measured on 2 cores (bench/start.mjs): worker start p50 220 ms with 1, 54 ms with 2, 41 ms
+ * with 3, each idle spare ~60 MB RSS (README, Speed).
  */
-export const DEFAULT_PREWARM = 1
+export const DEFAULT_PREWARM = 2
 
 /** Spares of one kind that died in a row before use; then that kind gets no more (reported once). */
 const MAX_FAILED_SPARES = 3
