@@ -57,7 +57,7 @@ export class PoolShared {
         // The run's cgroup directories go when Vitest closes (and at process exit, whatever happens).
         project.vitest.onClose(async () => {
           if (this.cgroups === cgroups) this.cgroups = undefined
-          await this.spares.stop()
+          await this.spares.close()
           // Vitest stops its workers while it runs these hooks: let them finish their teardown
           // before closing the cgroups kills whatever is still inside.
           await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])

@@ -59,6 +59,8 @@ export class Spares {
   private readonly failing = new Set<string>()
   private workers = 0
   private idle?: NodeJS.Timeout
+  /** Vitest is closing: no spare is launched any more (a worker still starting may ask for one). */
+  private closed = false
   private counts: SpareCounts = { launched: 0, taken: 0, died: 0 }
 
   /**
@@ -98,6 +100,12 @@ export class Spares {
     this.idle.unref()
   }
 
+  /** Vitest is closing: stops every spare, for good. */
+  close(): Promise<void> {
+    this.closed = true
+    return this.stop()
+  }
+
   /** Stops every spare (idle, or Vitest closing); kinds are stocked again when a worker asks. */
   async stop(): Promise<void> {
     clearTimeout(this.idle)
@@ -119,7 +127,7 @@ export class Spares {
   }
 
   private fill(stock: Stock): void {
-    while (stock.spares.length < this.count && !this.failing.has(stock.kind.key) && this.stocks.get(stock.kind.key) === stock) {
+    while (!this.closed && stock.spares.length < this.count && !this.failing.has(stock.kind.key) && this.stocks.get(stock.kind.key) === stock) {
       this.launch(stock)
     }
   }
