@@ -262,8 +262,11 @@ export class Sandbox {
     await this.kill()
   }
 
-  /** Ends the sandbox: SIGTERM, SIGKILL if it lingers; its pid namespace takes every process with it. */
-  async kill(): Promise<void> {
+  /**
+   * Ends the sandbox: SIGTERM, SIGKILL if it lingers; its pid namespace takes every process with it.
+   * One that never ran a file has nothing to finish: `SIGKILL` ends it at once.
+   */
+  async kill(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     this.ending = true
     await this.launching?.catch(() => {})
     const child = this.child
@@ -271,7 +274,7 @@ export class Sandbox {
       // The sandbox's pid 1, which outlives bwrap's own process for a moment (./reap.ts).
       const inside = childrenOf(child.pid!)
       const timer = setTimeout(() => child.kill('SIGKILL'), SIGKILL_AFTER_MS)
-      child.kill('SIGTERM')
+      child.kill(signal)
       await this.gone
       clearTimeout(timer)
       await whenGone(inside, REAP_WAIT_MS)

@@ -117,7 +117,7 @@ export class Spares {
       this.debug(stocks[0].kind.vitest, `spares stopped: ${launched} launched, ${taken} taken by workers, ${died} died before use, ${spares.length} stopped unused`)
     }
     this.counts = { launched: 0, taken: 0, died: 0 }
-    await Promise.all(spares.map((spare) => spare.kill()))
+    await Promise.all(spares.map((spare) => spare.kill('SIGKILL')))
   }
 
   private stock(kind: SpareKind): Stock {

@@ -155,15 +155,17 @@ export class NsjailPoolWorker implements PoolWorker {
     if (this.sandbox?.key === group.key && this.sandbox.alive) return this.sandbox
     if (this.sandbox) {
       // One that never ran a file has nothing to finish (coverage, teardown): no need to ask.
-      await (this.sandbox.used ? this.sandbox.shutdown() : this.sandbox.kill())
+      await (this.sandbox.used ? this.sandbox.shutdown() : this.sandbox.kill('SIGKILL'))
       this.sandbox = undefined
     }
     const kind = this.spareKind(group)
-    const spare = this.shared.spares.take(kind)
+    // With isolate: false a worker keeps its sandbox for the files that follow: spares would only
+    // take CPU from the run's start and memory until its end.
+    const spare = this.options.project.config.isolate ? this.shared.spares.take(kind) : undefined
     if (spare) {
       const started = await this.begin(spare).then(() => true, () => false)
       if (started) return spare
-      await spare.kill()
+      await spare.kill('SIGKILL')
     }
     const sandbox = kind.create()
     await this.begin(sandbox)
