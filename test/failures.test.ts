@@ -10,6 +10,7 @@ import { FIXTURES } from './helpers/run-fixture.js'
 import { openCgroups } from '../src/cgroup/index.js'
 import { runDir, runDirParent } from '../src/hostfs/run-dir.js'
 import { cgroupDirsOf } from './cgroup/helpers.js'
+import { processes, until } from './helpers/processes.js'
 // @ts-expect-error a plain script, shared with .ci/run
 import { freePort } from '../scripts/test-services.mjs'
 import { NO_USERNS, withoutLibseccomp } from './helpers/nsjail-cli.js'
@@ -35,15 +36,6 @@ function cli(options: object, args: string[] = [], wrap: string[] = []) {
 const count = (text: string, needle: string) => text.split(needle).length - 1
 
 /** Host processes whose command line contains `needle`. */
-const processes = (needle: string) =>
-  execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(needle) && !line.includes(' ps -eo'))
-
-async function until(condition: () => boolean, ms = 10_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-    if (condition()) return true
-  }
-  return condition()
-}
 
 test('a bad option fails the run before any test, naming option, value and what is accepted', async () => {
   const run = await cli({ network: 'wifi' })
@@ -118,12 +110,13 @@ test('libseccomp not loadable: one message with how to install it; seccomp: fals
 const runDirsOf = (pid: number) => (fs.existsSync(runDirParent()) ? fs.readdirSync(runDirParent()).filter((name) => name.startsWith(`run-${pid}-`)) : [])
 
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-  test(`${signal} to Vitest leaves no sandbox, leaked process, cgroup or run directory behind`, async () => {
+  test(`${signal} to Vitest leaves no sandbox, spare, leaked process, cgroup or run directory behind`, async () => {
     const marker = `nsjail-interrupt-${signal}-${process.pid}`
     // A forward gives the sandbox a relay, and the run a private directory for its sockets.
     const options = { env: { set: { SLOW_MARKER: marker } }, network: { forward: [`127.0.0.1:${await freePort()}`] } }
     const child = spawn(process.execPath, [VITEST, 'run', '--root', ROOT, 'slow'], {
-      env: { ...process.env, NSJAIL_TEST_OPTIONS: JSON.stringify(options) },
+      // The debug output says when a spare sandbox is up: it must go too.
+      env: { ...process.env, DEBUG: 'vitest-pool-nsjail:spares', NSJAIL_TEST_OPTIONS: JSON.stringify(options) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
@@ -140,6 +133,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
       child.stderr.on('data', onData)
     })
     expect(await until(() => processes(marker).length > 0)).toBe(true)
+    expect(await until(() => /spare launched: pid \d+/.test(output)), output).toBe(true)
     // As root a cgroup is always writable here, so the sandbox runs in one of ours.
     if (process.getuid?.() === 0) expect(cgroupDirsOf(child.pid!).length).toBeGreaterThan(0)
     expect(runDirsOf(child.pid!)).toHaveLength(1)

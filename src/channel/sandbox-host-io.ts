@@ -3,7 +3,8 @@
  * the RPC calls the pool performs itself (benchmark results, attachment copies, Vitest 5 coverage
  * files), the directory fds they work beneath, the private coverage folder and the write budgets.
  * Opened before the sandbox is planned (the coverage folder is a mount), attached once the plan
- * says which folders are writable, closed when the sandbox is gone.
+ * says which folders are writable, handed its test files when the sandbox is (a spare is launched
+ * before any file is known), closed when the sandbox is gone.
  */
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
@@ -20,8 +21,6 @@ import type { ByteBudget } from './budgets.js'
 export interface HostIoInit {
   project: TestProject
   root: string
-  /** The sandbox's test files, relative to the root. */
-  files: readonly string[]
   identity: Identity
   /** The worker's config (from Vitest's start request): where Vitest 5 writes coverage files. */
   workerConfig: unknown
@@ -38,6 +37,9 @@ export class SandboxHostIo {
   private readonly budget: ByteBudget
   private bridge?: WriteBridge
   private host?: SandboxHostCalls
+  /** The sandbox's own test files and their snapshot files: the only ones the bridge writes. */
+  private readonly testFiles = new Set<string>()
+  private readonly snapFiles = new Set<string>()
 
   constructor(private readonly init: HostIoInit) {
     this.budget = init.writeBudget
@@ -58,15 +60,23 @@ export class SandboxHostIo {
 
   /** The plan is made: `writable` are the sandbox's writable folders (their mount points). */
   attach(writable: readonly string[]): SandboxHostCalls {
-    const { project, root, files } = this.init
-    const testFiles = files.map((file) => path.resolve(root, file))
+    const { project, root } = this.init
     const scope = { root, writable, vitestFile: this.init.vitestFile }
-    // Vitest's own answer to the worker's resolveSnapshotPath, computed here: the worker's is not trusted.
-    const snapFiles = new Set(testFiles.map((file) => project.vitest.snapshot.resolvePath(file, { config: project.serializedConfig })))
     const mode = project.config.snapshotOptions.updateSnapshot as UpdateMode
-    this.bridge = createWriteBridge({ ...scope, mode, snapFiles, testFiles: new Set(testFiles) }, this.dirs, this.budget)
+    this.bridge = createWriteBridge({ ...scope, mode, snapFiles: this.snapFiles, testFiles: this.testFiles }, this.dirs, this.budget)
     this.host = createHostCalls({ dirs: this.dirs, scope, budget: this.budget, coverage: this.coverage })
     return this.host
+  }
+
+  /** Test files handed to the sandbox (absolute paths); with isolate: false, more arrive over time. */
+  assign(files: readonly string[]): void {
+    const { project } = this.init
+    for (const file of files) {
+      if (this.testFiles.has(file)) continue
+      this.testFiles.add(file)
+      // Vitest's own answer to the worker's resolveSnapshotPath, computed here: the worker's is not trusted.
+      this.snapFiles.add(project.vitest.snapshot.resolvePath(file, { config: project.serializedConfig }))
+    }
   }
 
   handleFsRequest(message: FsRequest): FsReply {

@@ -74,6 +74,12 @@ export interface NsjailOptions extends SandboxOptions {
    * loud warning saying why and how to fix it.
    */
   onUnsupported?: 'error' | 'warn'
+  /**
+   * Spare sandboxes kept launched ahead of need (Node booted, Vitest's worker loaded), per project and
+   * per policy the run's files use: a new worker whose files have that policy starts in one. `false`
+   * or 0: every worker launches its sandbox when Vitest asks for it. Default: DEFAULT_PREWARM.
+   */
+  prewarm?: number | false
   /** Later rules override earlier ones for the files they match. */
   rules?: Rule[]
   /**

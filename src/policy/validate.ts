@@ -131,6 +131,9 @@ const RULE: Record<string, Validator> = {
   ...SANDBOX,
 }
 
+/** Each spare is an idle Node process (tens of MiB): more than this per policy is a mistake. */
+const MAX_PREWARM = 16
+
 /** Options of the run as a whole (top level only). */
 const TOP: Record<string, Validator> = {
   ...SANDBOX,
@@ -139,6 +142,12 @@ const TOP: Record<string, Validator> = {
   },
   cgroups: (value, option) => {
     if (value !== 'auto' && value !== 'required' && value !== false) throw new OptionError(option, value, `'auto', 'required' or false`)
+  },
+  prewarm: (value, option) => {
+    if (value === false) return
+    if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_PREWARM) {
+      throw new OptionError(option, value, `false, or the number of spare sandboxes kept ready per policy, from 0 to ${MAX_PREWARM}`)
+    }
   },
   user: (value, option, problems) => {
     if (value === 'owner' || value === 'nobody') return

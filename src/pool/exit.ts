@@ -28,7 +28,8 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
 const SECCOMP_KILL = 128 + constants.signals.SIGSYS
 
 export function describeExit(facts: ExitFacts): string {
-  const files = facts.files.join(', ')
+  // A sandbox launched ahead of need (a spare) has no file until it is handed one.
+  const files = facts.files.join(', ') || '(no test file yet)'
   const reason = facts.reason ??
     (facts.code === SECCOMP_KILL || facts.signal === 'SIGSYS'
       ? 'the seccomp filter killed the worker (SIGSYS): it made a system call the policy kills for, a 32-bit ABI call or a rule with action \'kill\''

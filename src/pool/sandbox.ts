@@ -1,6 +1,12 @@
 /**
  * One bwrap process hosting one Vitest worker, with the policy of the files it runs: planned, launched,
  * watched (limits, unexpected exits), and torn down with everything it started.
+ *
+ * Its life has three steps, so that it can be launched before anyone needs it (a spare, ./spares.ts):
+ * `launch()` builds everything the policy decides (cgroup, seccomp program, mounts, firewall) and boots
+ * Node with Vitest's worker runtime, which then waits; `adopt()` gives it to a PoolWorker (its output
+ * reaches Vitest from then on); `start()` hands it Vitest's `start` request, which carries the worker's
+ * identity. Its test files arrive with each `run` request: nothing of a file is baked into the launch.
  */
 import type { ChildProcess } from 'node:child_process'
 import type { Duplex } from 'node:stream'
@@ -32,17 +38,23 @@ const GRACEFUL_STOP_MS = 5_000
 const STDERR_TAIL = 8 * 1024
 
 export interface SandboxInit {
+  /** Equal for two sandboxes exactly when they are launched the same way (./launch-key.ts). */
   key: string
   policy: Policy
-  /** Where the worker's debugger listens, when Vitest debugs it: relayed from the host (src/relay). */
-  inspector: TcpAddress | null
-  /** Test files (relative to the project root), for messages. */
-  files: string[]
   project: ProjectSandbox
   options: PoolOptions
   shared: PoolShared
-  onMessage: (message: unknown) => void
-  onUnexpectedExit: (error: Error) => void
+  /** Vitest's worker config (its `start` request's): where Vitest 5 workers write coverage files, a mount. */
+  workerConfig: unknown
+  /** Where the worker's debugger listens (--inspect), relayed from the host into the sandbox; or null. */
+  inspector: TcpAddress | null
+}
+
+/** The PoolWorker a sandbox serves. */
+export interface SandboxOwner {
+  onMessage(message: unknown): void
+  /** The sandbox died after it had started. */
+  onUnexpectedExit(error: Error): void
 }
 
 interface Waiter {
@@ -54,12 +66,25 @@ interface Waiter {
 export class Sandbox {
   readonly key: string
   alive = false
+  /**
+   * Settles once the process is gone and its resources released: with why it died, or null when the
+   * pool ended it (or it was never spawned).
+   */
+  gone: Promise<Error | null> = Promise.resolve(null)
+  private launching?: Promise<void>
+  /** The process has exited (its `gone` may still be settling). */
+  private exited = false
+  private owner?: SandboxOwner
+  /** Test files handed to it (relative to the project root), for messages and the firewall's advice. */
+  private readonly files: string[] = []
+  /** What the worker printed before it was adopted, written out when it is; null once adopted. */
+  private held: Array<{ stream: 'outputStream' | 'errorStream'; chunk: Buffer }> | null = []
+  private readonly holders: Array<() => void> = []
   private child?: ChildProcess
   private channel?: Connection
   /** Why the pool stopped the sandbox itself (a protocol violation), for the exit report. */
   private violation?: string
   private resources?: SandboxResources
-  private exited?: Promise<void>
   private waiters: Waiter[] = []
   private stderrTail = ''
   private ending = false
@@ -70,6 +95,7 @@ export class Sandbox {
 
   /** What the host reads and writes for this sandbox (snapshots, coverage files, …): src/channel. */
   private io?: SandboxHostIo
+  /** What its messages cost the host: console output Vitest keeps, 4.1 coverage. */
   private budgets?: MessageBudgets
   /** What the worker may report on: the files it was given. */
   private readonly scope: Scope
@@ -80,9 +106,29 @@ export class Sandbox {
     this.scope = createScope({ root: project.config.root, projectName: project.name, bail: project.vitest.config.bail ?? 0 })
   }
 
-  async start(startRequest: StartRequest): Promise<void> {
-    const { policy, project, options, shared } = this.init
-    this.resources = await shared.resources(policy, this.init.files, this.init.inspector, project.identity)
+  /** Plans and launches the sandbox; its worker boots and waits for `start`. Throws when it cannot be set up. */
+  launch(): Promise<void> {
+    this.launching ??= this.plan()
+    return this.launching
+  }
+
+  private async plan(): Promise<void> {
+    const { policy, project } = this.init
+    const resources = await this.init.shared.resources(policy, this.files, this.init.inspector, project.identity)
+    this.resources = resources
+    // Stopped while its cgroup was made (a spare, when the pool went idle): it is never spawned.
+    if (this.ending) return resources.release()
+    try {
+      await this.spawn(resources)
+    } catch (error) {
+      this.io?.close()
+      await resources.release()
+      throw error
+    }
+  }
+
+  private async spawn(resources: SandboxResources): Promise<void> {
+    const { policy, project, options } = this.init
     const { budgets } = policy
     const coverageBudget = new ByteBudget(budgets.coverage, 'coverage', 'limits.coverage')
     this.budgets = new MessageBudgets(coverageBudget, new ByteBudget(budgets.output, 'console output Vitest keeps', 'limits.output'))
@@ -91,9 +137,8 @@ export class Sandbox {
       coverageBudget,
       project: options.project,
       root: project.root,
-      files: this.init.files,
       identity: project.identity,
-      workerConfig: startRequest.context.config,
+      workerConfig: this.init.workerConfig,
       vitestFile: project.vitestFile,
     })
     this.io = io
@@ -101,54 +146,96 @@ export class Sandbox {
       distPath: options.distPath,
       execArgv: options.execArgv,
       workerEnv: options.env,
-      seccomp: this.resources.seccomp,
+      seccomp: resources.seccomp,
       privateMounts: io.mounts,
-      relay: this.resources.relay ?? undefined,
+      relay: resources.relay ?? undefined,
     })
     // A relay that cannot start (the debugger's port taken on the host) fails this sandbox alone.
-    await this.resources.attach(plan, io.attach(plan.access.writable)).catch(async (error) => {
-      await this.resources!.release()
-      throw error
-    })
-    const child = launch(plan, {
-      bwrap: project.bwrap.path,
-      features: project.bwrap.features,
-      wrap: (argv) => this.resources!.wrap(argv),
-    })
+    await resources.attach(plan, io.attach(plan.access.writable))
+    const child = launch(plan, { bwrap: project.bwrap.path, features: project.bwrap.features, wrap: resources.wrap })
     this.child = child
-    const { outputStream, errorStream } = options.project.vitest.logger
-    child.stdout!.pipe(outputStream as NodeJS.WritableStream, { end: false })
+    this.forward(child.stdout!, 'outputStream')
+    this.forward(child.stderr!, 'errorStream')
     child.stderr!.on('data', (chunk: Buffer) => {
       if (!this.alive) this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL)
     })
-    child.stderr!.pipe(errorStream as NodeJS.WritableStream, { end: false })
     this.channel = new Connection(child.stdio[CHANNEL_FD] as Duplex, { messageBytes: budgets.messageSize, messagesPerSecond: budgets.messages }, {
       message: (message, bytes) => this.fromWorker(message, bytes),
       violation: (error) => this.onViolation(error),
     })
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.onExit(code, signal))))
+    this.gone = new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.onExit(code, signal))))
     child.on('error', (error) => this.rejectAll(new Error(`vitest-pool-nsjail: could not launch the sandbox: ${error.message}`)))
-    if (policy.limits.wallTimeMs !== null) {
+  }
+
+  /** From now on the worker's messages and output go to `owner` and Vitest. */
+  adopt(owner: SandboxOwner): void {
+    this.owner = owner
+    const logger = this.init.options.project.vitest.logger
+    for (const { stream, chunk } of this.held ?? []) (logger[stream] as NodeJS.WritableStream).write(chunk)
+    this.held = null
+    for (const pipe of this.holders.splice(0)) pipe()
+  }
+
+  /** Hands the worker Vitest's `start` request (its identity); resolves when it has started. */
+  async start(startRequest: StartRequest): Promise<void> {
+    // The wall-time limit is the worker's, from the moment it is one: a spare's wait does not count.
+    const { wallTimeMs } = this.init.policy.limits
+    if (wallTimeMs !== null) {
       this.wallTimer = setTimeout(() => {
         this.timedOut = true
-        child.kill('SIGKILL')
-      }, policy.limits.wallTimeMs)
+        this.child?.kill('SIGKILL')
+      }, wallTimeMs)
     }
     const started = this.next('started')
-    this.channel.send(startRequest)
+    this.channel!.send(startRequest)
     const reply = await started
     if (reply.error) throw reply.error
     this.alive = true
   }
 
+  /** The launcher's pid (bwrap's, once it has joined its cgroup), for debug output. */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
+  /** Whether any test file was handed to it. */
+  get used(): boolean {
+    return this.files.length > 0
+  }
+
+  /**
+   * The worker's output reaches Vitest's logger once the sandbox is adopted (piped, as Vitest's own
+   * pools do); until then it is held, so a spare that never serves anyone prints nothing.
+   */
+  private forward(from: NodeJS.ReadableStream, stream: 'outputStream' | 'errorStream'): void {
+    const hold = (chunk: Buffer) => this.held?.push({ stream, chunk })
+    from.on('data', hold)
+    this.holders.push(() => {
+      from.off('data', hold)
+      from.pipe(this.init.options.project.vitest.logger[stream] as NodeJS.WritableStream, { end: false })
+    })
+  }
+
+  /** Test files (absolute paths) handed to it: with isolate: false, more arrive over time. */
+  private assign(files: readonly string[]): void {
+    this.scope.add(files)
+    this.io!.assign(files)
+    for (const file of files) {
+      const name = path.relative(this.init.project.root, file)
+      if (!this.files.includes(name)) this.files.push(name)
+    }
+  }
+
   /** Resolves with the next response of that type from the worker (which is then not forwarded). */
   next(type: string): Promise<WorkerResponse> {
+    // A sandbox that is already gone answers nothing more (a spare may die just before it is taken).
+    if (this.exited) return this.gone.then((error) => Promise.reject(error ?? new Error('vitest-pool-nsjail: the sandbox was stopped')))
     return new Promise((resolve, reject) => this.waiters.push({ type, resolve, reject }))
   }
 
   /** To the worker; answers from Vitest pass the firewall first (where a bare import really went). */
   send(message: unknown): void {
-    if (isRequest(message, 'run', 'collect')) this.scope.add(message.context.files.map((f) => f.filepath))
+    if (isRequest(message, 'run', 'collect')) this.assign(message.context.files.map((f) => f.filepath))
     const verdict = this.resources?.firewall?.inspectReply(message)
     this.toWorker(verdict && !verdict.pass ? verdict.reply : message)
   }
@@ -180,17 +267,22 @@ export class Sandbox {
     await this.kill()
   }
 
-  /** Ends the sandbox: SIGTERM, SIGKILL if it lingers; its pid namespace takes every process with it. */
-  async kill(): Promise<void> {
+  /**
+   * Ends the sandbox: SIGTERM, SIGKILL if it lingers; its pid namespace takes every process with it.
+   * One that never ran a file has nothing to finish: `SIGKILL` ends it at once.
+   */
+  async kill(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     this.ending = true
+    await this.launching?.catch(() => {})
     const child = this.child
     if (child && child.exitCode === null && child.signalCode === null) {
       const timer = setTimeout(() => child.kill('SIGKILL'), SIGKILL_AFTER_MS)
-      child.kill('SIGTERM')
-      await this.exited
+      child.kill(signal)
+      // Settles once the sandbox's pid 1 is waited for too (onExit).
+      await this.gone
       clearTimeout(timer)
     } else {
-      await this.exited
+      await this.gone
     }
   }
 
@@ -224,13 +316,14 @@ export class Sandbox {
       }
       if (message.type === 'stopped') this.stop = 'answered'
     }
-    this.init.onMessage(forwarded)
+    this.owner?.onMessage(forwarded)
   }
 
-  private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    clearTimeout(this.wallTimer)
-    // The sandbox has ended once all of it has been waited for, bwrap's own pid 1 included.
+  private async onExit(code: number | null, signal: NodeJS.Signals | null): Promise<Error | null> {
+    // Gone means gone as a whole: bwrap does not always wait for its pid 1 (src/isolate/reap-sandboxes.ts).
     await reaped(this.child!)
+    this.exited = true
+    clearTimeout(this.wallTimer)
     const wasAlive = this.alive
     this.alive = false
     const reason = this.violation ?? (this.timedOut
@@ -239,10 +332,13 @@ export class Sandbox {
     await this.resources?.release()
     this.io?.close()
     // Vitest waits up to a minute for the answer to its `stop`: a sandbox that died gives it now.
-    if (this.stop === 'vitest') this.init.onMessage(response('stopped'))
-    if (this.ending) return this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
+    if (this.stop === 'vitest') this.owner?.onMessage(response('stopped'))
+    if (this.ending) {
+      this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
+      return null
+    }
     const error = new Error(describeExit({
-      files: this.init.files,
+      files: this.files,
       code,
       signal,
       reason: reason ?? null,
@@ -250,7 +346,8 @@ export class Sandbox {
       stderr: this.stderrTail,
     }))
     this.rejectAll(error)
-    if (wasAlive) this.init.onUnexpectedExit(error)
+    if (wasAlive) this.owner?.onUnexpectedExit(error)
+    return error
   }
 
   private rejectAll(error: Error): void {

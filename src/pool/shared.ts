@@ -3,7 +3,7 @@
  * first sandbox), and the per-sandbox resources built from a policy.
  */
 import { fileURLToPath } from 'node:url'
-import type { PoolOptions, TestProject } from 'vitest/node'
+import type { PoolOptions, TestProject, Vitest } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from '../channel/firewall/index.js'
 import { LateEnvNotes } from './late-env.js'
@@ -19,6 +19,9 @@ import { startHostRelay, type HostRelay } from '../relay/host.js'
 import { needsRelay } from '../relay/plan.js'
 import { DebuggerListeners } from '../relay/reverse.js'
 import type { TcpAddress } from '../relay/protocol.js'
+import { DEFAULT_PREWARM, Spares } from './spares.js'
+import { commonestPolicyFile } from './likely-policy.js'
+import { debugEnabled } from './debug.js'
 
 /** How long closing waits for workers Vitest is still stopping (its own SIGKILL comes after 500 ms). */
 const TEARDOWN_GRACE_MS = 6_000
@@ -36,8 +39,16 @@ export class PoolShared {
   private readonly lateEnv = new LateEnvNotes()
   /** This run's debugger listeners (src/relay). */
   private readonly debuggers = new DebuggerListeners((message) => this.log(message))
+  /** Sandboxes launched ahead of need (./spares.ts). */
+  readonly spares: Spares
+  /** Per project: the run's test files seen last (by count) and the guess made from them. */
+  private readonly guesses = new WeakMap<TestProject, { paths: number; file: string | undefined }>()
 
-  constructor(readonly options: NsjailOptions) {}
+  constructor(readonly options: NsjailOptions) {
+    const debug = debugEnabled(process.env.DEBUG, 'vitest-pool-nsjail:spares')
+    this.spares = new Spares(options.prewarm === false ? 0 : options.prewarm ?? DEFAULT_PREWARM,
+      debug ? (vitest: Vitest, message: string) => vitest.logger.log(`vitest-pool-nsjail: ${message}`) : null)
+  }
 
   /**
    * Checks options and machine for a project, once. The plugin awaits this in configureVitest, so a
@@ -62,6 +73,7 @@ export class PoolShared {
       // The run's cgroup and relay directories go when Vitest closes (and at process exit, whatever happens).
       project.vitest.onClose(async () => {
         if (this.machine === machine) this.machine = undefined
+        await this.spares.close()
         // Vitest stops its workers while it runs these hooks: let them finish their teardown
         // before closing the cgroups kills whatever is still inside.
         await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
@@ -81,6 +93,19 @@ export class PoolShared {
       if (!preflight) throw new Error('vitest-pool-nsjail: a sandboxed worker was started in an unsandboxed run')
       return prepareProject(pool.project, preflight, pool.distPath, pool.execArgv)
     })
+  }
+
+  /**
+   * A test file of the current run whose policy most of the project's files in the run have: the
+   * policy a worker's first sandbox is started with before Vitest names its files (./likely-policy.ts).
+   */
+  likelyFile(project: TestProject, keyForFile: (file: string) => string): string | undefined {
+    const paths = project.vitest.state.getPaths()
+    const cached = this.guesses.get(project)
+    if (cached?.paths === paths.length) return cached.file
+    const file = commonestPolicyFile(paths.filter((p) => project.matchesTestGlob(p)), keyForFile)
+    this.guesses.set(project, { paths: paths.length, file })
+    return file
   }
 
   /** Points the worker at our snapshot environment, unless the user configured one of their own. */

@@ -1,15 +1,18 @@
 /**
- * The Vitest side of one sandboxed worker. Vitest creates a PoolWorker before it knows which test
- * files it will run, but the sandbox depends on the files (per-file rules). So the sandbox starts
- * lazily: the `start` request is kept and answered at once, and replayed to a fresh sandbox when the
- * first `run`/`collect` request names the files. One worker may host several sandboxes in turn
- * (isolate: false), one per distinct policy, never two at once.
+ * The Vitest side of one sandboxed worker. Vitest creates a PoolWorker and has it `start` before it
+ * names the test files, but the sandbox depends on the files (per-file rules). So `start` goes to a
+ * sandbox of the policy most of the run's files have — a spare when one is ready (./spares.ts) — and
+ * Vitest gets `started` when that sandbox has started: the start time it sees is the real one. When
+ * the `run`/`collect` request names files of another policy, that sandbox is dropped for one of theirs.
+ * One worker may host several sandboxes in turn (isolate: false), one per distinct policy, never two
+ * at once.
  */
 import { EventEmitter } from 'node:events'
-import path from 'node:path'
 import type { PoolOptions, PoolTask, PoolWorker } from 'vitest/node'
 import { isRequest, isResponse, response, type RunRequest, type StartRequest } from './messages.js'
 import { Sandbox } from './sandbox.js'
+import { launchKey } from './launch-key.js'
+import type { SpareKind } from './spares.js'
 import { failedRunEvents, isCollectedEvent } from './crash-report.js'
 import type { PoolShared } from './shared.js'
 import type { ProjectSandbox } from './project.js'
@@ -47,7 +50,9 @@ export class NsjailPoolWorker implements PoolWorker {
   constructor(
     private readonly options: PoolOptions,
     private readonly shared: PoolShared,
-  ) {}
+  ) {
+    shared.spares.workerOpened()
+  }
 
   on(event: string, callback: (arg: any) => void): void {
     this.events.on(event, callback)
@@ -69,7 +74,7 @@ export class NsjailPoolWorker implements PoolWorker {
   send(message: any): void {
     if (isRequest(message, 'start')) {
       this.startRequest = this.shared.withSnapshotEnvironment(message)
-      setImmediate(() => this.events.emit('message', response('started')))
+      this.prepare().then(() => this.events.emit('message', response('started')))
     } else if (isRequest(message, 'run', 'collect')) {
       this.run(message).catch((error) => this.fail(error))
     } else if (isRequest(message, 'stop')) {
@@ -94,6 +99,21 @@ export class NsjailPoolWorker implements PoolWorker {
     this.stopping = true
     await this.sandbox?.kill()
     this.sandbox = undefined
+    this.shared.spares.workerClosed()
+  }
+
+  /**
+   * Starts a sandbox of the likeliest policy. Never fails: a sandbox that cannot start is launched
+   * again for the `run` request, whose files then fail with why (Vitest 4.1 would otherwise wait a
+   * minute for a `started`, or fail the files without their names).
+   */
+  private async prepare(): Promise<void> {
+    const resolver = this.project!.resolver
+    const file = this.shared.likelyFile(this.options.project, resolver.keyForFile)
+    if (file === undefined) return
+    await this.sandboxFor({ key: resolver.keyForFile(file), policy: resolver.forFile(file) }).catch(() => {
+      this.sandbox = undefined
+    })
   }
 
   /**
@@ -128,27 +148,50 @@ export class NsjailPoolWorker implements PoolWorker {
     }
   }
 
-  /** The sandbox for a policy: the current one when it matches, else a fresh one. */
-  private async sandboxFor(group: Group): Promise<Sandbox> {
+  /**
+   * The sandbox for a policy: the current one when it matches, else a spare of its kind, else a fresh
+   * one. A spare that died before it could start is replaced silently by a fresh one.
+   */
+  private async sandboxFor(group: Pick<Group, 'key' | 'policy'>): Promise<Sandbox> {
     if (this.sandbox?.key === group.key && this.sandbox.alive) return this.sandbox
     if (this.sandbox) {
-      await this.sandbox.shutdown()
+      // One that never ran a file has nothing to finish (coverage, teardown): no need to ask.
+      await (this.sandbox.used ? this.sandbox.shutdown() : this.sandbox.kill('SIGKILL'))
       this.sandbox = undefined
     }
-    const sandbox = new Sandbox({
-      key: group.key,
-      policy: group.policy,
-      inspector: this.inspector(),
-      files: group.files.map((f) => path.relative(this.project!.root, f.filepath)),
-      project: this.project!,
-      options: this.options,
-      shared: this.shared,
-      onMessage: (message) => this.fromWorker(message),
-      onUnexpectedExit: (error) => this.fail(error),
-    })
-    this.sandbox = sandbox
-    await sandbox.start(this.startRequest!)
+    const kind = this.spareKind(group)
+    // With isolate: false a worker keeps its sandbox for the files that follow: spares would only
+    // take CPU from the run's start and memory until its end.
+    const spare = this.options.project.config.isolate ? this.shared.spares.take(kind) : undefined
+    if (spare) {
+      const started = await this.begin(spare).then(() => true, () => false)
+      if (started) return spare
+      await spare.kill('SIGKILL')
+    }
+    const sandbox = kind.create()
+    await this.begin(sandbox)
     return sandbox
+  }
+
+  /** Makes the sandbox this worker's and hands it Vitest's `start` request. */
+  private async begin(sandbox: Sandbox): Promise<void> {
+    this.sandbox = sandbox
+    await sandbox.launch()
+    sandbox.adopt({ onMessage: (message) => this.fromWorker(message), onUnexpectedExit: (error) => this.fail(error) })
+    await sandbox.start(this.startRequest!)
+  }
+
+  /** How a sandbox of this policy is launched for this worker, and the spares that fit it. */
+  private spareKind(group: Pick<Group, 'key' | 'policy'>): SpareKind {
+    const { policy } = group
+    const workerConfig = this.startRequest!.context.config
+    const inspector = this.inspector()
+    const { project, execArgv, env } = this.options
+    return {
+      key: launchKey({ projectName: project.name, policy, execArgv, env, workerConfig, inspector }),
+      vitest: project.vitest,
+      create: () => new Sandbox({ key: group.key, policy, project: this.project!, options: this.options, shared: this.shared, workerConfig, inspector }),
+    }
   }
 
   /**
@@ -174,8 +217,9 @@ export class NsjailPoolWorker implements PoolWorker {
   private fail(error: Error): void {
     if (error === this.reported) return
     if (this.stopping || !this.running) {
-      // Nobody at Vitest's end listens now; an idle sandbox that died is simply replaced on the next run.
-      if (!this.stopping) this.shared.log(error.message)
+      // Nobody at Vitest's end listens now; an idle sandbox that died is simply replaced on the next
+      // run (silently when it never ran a file: it was started ahead of the run request).
+      if (!this.stopping && this.sandbox?.used) this.shared.log(error.message)
       this.sandbox = undefined
       return
     }

@@ -40,6 +40,10 @@ describe('validateOptions', () => {
     [{ fs: { hide: ['!.npmrc'] } }, 'option `fs.hide[0]` is "!.npmrc"; expected a path or glob to hide; to show a hidden path, name it in fs.readonly instead of negating it here'],
     [{ rules: [{ files: 'a/**', fs: { hide: ['/etc/*.conf'] } }] }, 'option `rules[0].fs.hide[0]` is "/etc/*.conf"; expected a glob relative to the project root, inside it'],
     [{ fs: { hide: ['../shared/*.key'] } }, 'option `fs.hide[0]` is "../shared/*.key"; expected a glob relative to the project root, inside it (globs match files in the project); name a path outside the project without wildcards'],
+    [{ prewarm: true }, 'option `prewarm` is true; expected false, or the number of spare sandboxes kept ready per policy, from 0 to 16'],
+    [{ prewarm: 1.5 }, 'option `prewarm` is 1.5; expected false'],
+    [{ prewarm: 17 }, 'option `prewarm` is 17; expected false'],
+    [{ rules: [{ files: 'a/**', prewarm: 2 }] }, 'option `rules[0].prewarm` is 2; expected one of the known options'],
   ])('%j is refused with its option, value and what is expected', (options, message) => {
     expect(() => validateOptions(options)).toThrow(OptionsError)
     expect(() => validateOptions(options)).toThrow(message)
@@ -64,6 +68,7 @@ describe('validateOptions', () => {
   test('valid options pass through', () => {
     const options = { network: 'host', fs: { tmpSize: '1G', hide: ['.env*', '../shared/api.key'] }, user: { uid: 1001, gid: 1001 }, rules: [{ files: ['x/**'], hostname: 'x', fs: { hide: ['**/*.pem'] } }] }
     expect(validateOptions(options)).toBe(options)
+    for (const prewarm of [false, 0, 2, 16]) expect(validateOptions({ prewarm })).toEqual({ prewarm })
     expect(validateOptions(undefined)).toEqual({})
   })
 })

@@ -58,7 +58,7 @@ export function replyWatch(view: View) {
     if (file !== undefined && outsideExisting(file)) {
       const located = view.locate(resolveAbsolute(file))
       const text = `${PREFIX} ${shown}: it resolves to ${located.real}, outside what this test file may read. ` +
-        `Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, view.realRoot))}] ${view.ruleHint}.`
+        `Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, view.realRoot))}] ${view.ruleHint()}.`
       return { pass: false, reply: { t: 's', i: m.i, e: refusalError(text) }, refusal: text }
     }
     if (typeof r.code === 'string') {

@@ -41,7 +41,7 @@ export interface View {
   /** Lexically or really under a writable mount: the sandbox can change what is there at any time. */
   writable(p: string, located: Located): boolean
   /** Where refusals send the user: `(or a rule in \`rules\` matching …)`. */
-  ruleHint: string
+  ruleHint(): string
   readRefusal(call: Call, p: string, located: Located): Refusal
   /** Refuses unless `p` (absolute; normalised here) is readable, and a file, a folder or nothing yet. */
   mustRead(call: Call, p: string): void
@@ -78,7 +78,8 @@ export function createView(access: FirewallAccess, files: readonly string[] = []
   const hiddenRoots = unique((access.hidden ?? []).map((p) => locateUncached(path.resolve(p)).real))
   const realRoot = locateUncached(root).real
   const cache = new Map<string, Located>()
-  const ruleHint = `(or ${files.length ? `a rule in \`rules\` matching ${files.join(', ')}` : 'a rule for this file'})`
+  // `files` is the sandbox's live list: a spare is given its files after the firewall was made.
+  const ruleHint = () => `(or ${files.length ? `a rule in \`rules\` matching ${files.join(', ')}` : 'a rule for this file'})`
 
   const writable = (p: string, located: Located) => under(p, writableLexical) || under(located.real, writeRoots)
 
@@ -102,7 +103,7 @@ export function createView(access: FirewallAccess, files: readonly string[] = []
     const why = hidden !== undefined
       ? `is hidden from the sandbox (a credential file, or fs.hide). Show it with fs.readonly: [${JSON.stringify(hidden)}]`
       : `is outside what this test file may read. Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, realRoot))}]`
-    return new Refusal(`${PREFIX} ${callText(call)}: ${where} ${why} ${ruleHint}.`)
+    return new Refusal(`${PREFIX} ${callText(call)}: ${where} ${why} ${ruleHint()}.`)
   }
 
   function mustRead(call: Call, p: string): void {
