@@ -144,6 +144,11 @@ const TOP: Record<string, Validator> = {
       }
     }
   },
+  report: (value, option) => {
+    if (typeof value !== 'string' || value === '' || value.includes('\0') || value.endsWith('/')) {
+      throw new OptionError(option, value, "the path of a JSON file to write the sandbox's report to, e.g. 'nsjail-report.json'")
+    }
+  },
   rules: (value, option, problems) => {
     if (!Array.isArray(value)) throw new OptionError(option, value, 'an array of { files, ...options }')
     value.forEach((rule: unknown, i: number) => {

@@ -40,6 +40,7 @@ export function nsjail(options: NsjailOptions = {}): Plugin {
   const initializer = runner(shared)
   const serve = (project: TestProject) => {
     project.config.poolRunner = initializer
+    shared.attachReport(project.vitest)
     return shared.preflight(project)
   }
   const companion: Plugin = {

@@ -19,7 +19,7 @@ import { sanitizeMessage } from '../channel/sanitize.js'
 import { ByteBudget } from '../channel/budgets.js'
 import { MessageBudgets } from '../channel/message-budgets.js'
 import { isRequest, isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
-import { describeExit } from './exit.js'
+import { describeExit, isSeccompKill } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
 import { isFsRequest } from '../channel/write-bridge.js'
 import { SandboxHostIo } from '../channel/sandbox-host-io.js'
@@ -27,6 +27,9 @@ import type { PoolShared } from './shared.js'
 import { configEnv, type ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
+import { SandboxReport } from '../report/sandbox-report.js'
+import { isHint } from '../report/hints.js'
+import { stopOf } from '../report/limits.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
@@ -72,6 +75,8 @@ export class Sandbox {
   private budgets?: MessageBudgets
   /** What the worker may report on: the files it was given. */
   private readonly scope: Scope
+  /** Which fences its files hit, noted on their failures (src/report). */
+  private report?: SandboxReport
 
   constructor(private readonly init: SandboxInit) {
     this.key = init.key
@@ -112,8 +117,19 @@ export class Sandbox {
       concealed: findConcealed({
         root: project.root,
         mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable],
-        hide: policy.fs.hide,
+        // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.
+        hide: [...policy.fs.hide, ...shared.reportFiles(options.project)],
       }),
+    })
+    this.report = new SandboxReport({
+      root: project.root,
+      policy,
+      plan,
+      hostEnv: options.env,
+      files: this.init.files.map((f) => path.resolve(project.root, f)),
+      fileOf: (id) => this.scope.fileOf(id),
+      run: shared.report,
+      projectName: options.project.name,
     })
     this.resources.attach(plan, io.attach(plan.access.writable))
     const child = launch(plan, {
@@ -204,8 +220,10 @@ export class Sandbox {
     // Set before launch, so before any message: every message passes it.
     const firewall = this.resources!.firewall!
     if (isFsRequest(message)) return this.toWorker(this.io!.handleFsRequest(message))
+    if (isHint(message)) return this.report!.hint(message)
     const verdict = firewall.inspect(message)
     if (!verdict.pass) {
+      if (verdict.readable !== undefined) this.report!.refused(verdict.refusal, verdict.readable)
       // A refused call is answered with its rejection, which fails the test with the reason; a
       // refused event has nobody to tell but the log.
       if (verdict.reply !== undefined) this.toWorker(verdict.reply)
@@ -221,6 +239,7 @@ export class Sandbox {
     if (over) return this.channel!.fail(new ChannelViolation(`it went over a budget: ${over}`))
     const forwarded = verdict.message ?? message
     sanitizeMessage(forwarded, (file) => firewall.hostMayOpen(path.resolve(file)))
+    if (call.t === 'q') this.report!.taskUpdate(forwarded as typeof call)
     if (isResponse(message)) {
       const index = this.waiters.findIndex((w) => w.type === message.type)
       if (index !== -1) {
@@ -247,14 +266,10 @@ export class Sandbox {
     // Vitest waits up to a minute for the answer to its `stop`: a sandbox that died gives it now.
     if (this.stop === 'vitest') this.init.onMessage(response('stopped'))
     if (this.ending) return this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
-    const error = new Error(describeExit({
-      files: this.init.files,
-      code,
-      signal,
-      reason: reason ?? null,
-      started: wasAlive,
-      stderr: this.stderrTail,
-    }))
+    const facts = { files: this.init.files, code, signal, reason: reason ?? null, started: wasAlive, stderr: this.stderrTail }
+    const stop = stopOf(reason ?? '', this.timedOut, isSeccompKill(facts))
+    const noted = stop && this.report?.stopped(stop)
+    const error = new Error(describeExit(facts) + (noted ? `\n${noted}` : ''))
     this.rejectAll(error)
     if (wasAlive) this.init.onUnexpectedExit(error)
   }

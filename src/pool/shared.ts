@@ -4,7 +4,7 @@
  */
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { PoolOptions, TestProject } from 'vitest/node'
+import type { PoolOptions, TestProject, Vitest } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from '../channel/firewall/index.js'
 import { LateEnvNotes } from './late-env.js'
@@ -13,6 +13,8 @@ import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
+import { RunReport } from '../report/run-report.js'
+import { writeReport } from '../report/write-json.js'
 
 /** How long closing waits for workers Vitest is still stopping (its own SIGKILL comes after 500 ms). */
 const TEARDOWN_GRACE_MS = 6_000
@@ -28,8 +30,40 @@ export class PoolShared {
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
   private readonly lateEnv = new LateEnvNotes()
+  /** Which files hit which fences in the current run (src/report). */
+  readonly report = new RunReport()
+  private readonly reporting = new WeakSet<Vitest>()
 
   constructor(readonly options: NsjailOptions) {}
+
+  /** The JSON report's path (the `report` option, against the run's root), if one is asked for. */
+  private reportFile(vitest: Vitest): string | undefined {
+    return this.options.report === undefined ? undefined : path.resolve(vitest.config.root, this.options.report)
+  }
+
+  /** Paths no sandbox of the project may read: the JSON report (it names host paths). */
+  reportFiles(project: TestProject): string[] {
+    const file = this.reportFile(project.vitest)
+    return file ? [file] : []
+  }
+
+  /**
+   * At the end of each run, the summary through Vitest's logger (nothing when no file hit a fence)
+   * and the JSON report: a reporter of ours, after the user's, registered before Vitest builds them.
+   */
+  attachReport(vitest: Vitest): void {
+    if (this.reporting.has(vitest)) return
+    this.reporting.add(vitest)
+    const file = this.reportFile(vitest)
+    vitest.config.reporters.push({
+      onTestRunStart: () => this.report.clear(),
+      onTestRunEnd: () => {
+        const summary = this.report.summary()
+        if (summary) vitest.logger.log(`\n${summary}`)
+        if (file) writeReport(file, vitest.config.root, this.report.json())
+      },
+    } as never)
+  }
 
   /**
    * Checks options and machine for a project, once. The plugin awaits this in configureVitest, so a
