@@ -3,11 +3,15 @@
  * what was tried and how to fix it; interrupted runs leave no sandbox behind.
  */
 import { execFileSync, spawn } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 import { expect, test } from 'vitest'
 import { FIXTURES } from './helpers/run-fixture.js'
 import { openCgroups } from '../src/cgroup/index.js'
+import { baseDir, RelayDirs } from '../src/relay/dirs.js'
 import { cgroupDirsOf } from './cgroup/helpers.js'
+// @ts-expect-error a plain script, shared with .ci/run
+import { freePort } from '../scripts/test-services.mjs'
 
 const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
 const ROOT = path.join(FIXTURES, 'configured')
@@ -43,7 +47,7 @@ async function until(condition: () => boolean, ms = 10_000): Promise<boolean> {
 test('a bad option fails the run before any test, naming option, value and what is accepted', async () => {
   const run = await cli({ network: 'wifi' })
   expect(run.code).not.toBe(0)
-  expect(run.output).toContain('option `network` is "wifi"; expected \'loopback\' (a private network with only lo) or \'host\'')
+  expect(run.output).toContain('option `network` is "wifi"; expected \'loopback\' (a private network with only lo), \'host\', or { forward: [...] }')
   expect(run.output).not.toContain('Test Files')
 })
 
@@ -51,6 +55,26 @@ test('a fs path that does not exist is refused up front', async () => {
   const run = await cli({ rules: [{ files: 'test/one*', fs: { readonly: ['/no/such/dir'] } }] })
   expect(run.code).not.toBe(0)
   expect(run.output).toContain('option `rules[0].fs.readonly[0]` is "/no/such/dir"; expected an existing host path')
+})
+
+test('bad forward entries fail the run before any test, named by their option path', async () => {
+  const shape = await cli({ rules: [{ files: 'test/one*', network: { forward: ['127.0.0.1:5432', 'localhost:99999'] } }] })
+  expect(shape.code).not.toBe(0)
+  expect(shape.output).toContain('option `rules[0].network.forward[1]` is "localhost:99999"; expected a port from 1 to 65535 after the host')
+  expect(shape.output).not.toContain('Test Files')
+  // Checked against the host, as fs paths are.
+  const host = await cli({ rules: [{ files: 'test/two*', network: { forward: ['unix:/no/such/dir/s.sock'] } }] })
+  expect(host.code).not.toBe(0)
+  expect(host.output).toContain('option `rules[0].network.forward[0]` is "unix:/no/such/dir/s.sock"; expected a unix socket in a directory that exists on the host (/no/such/dir does not)')
+  expect(host.output).not.toContain('Test Files')
+})
+
+test("the host network and Vitest's API server in one run: refused before any test, saying why and what to do instead", async () => {
+  const run = await cli({ rules: [{ files: 'test/two*', network: 'host' }] }, ['--api', String(await freePort())])
+  expect(run.code).not.toBe(0)
+  expect(run.output).toMatch(/option `rules\[0\].network` is "host"; expected 'loopback' or \{ forward: \[\.\.\.\] \} while Vitest's API\/UI server is on \(localhost:\d+, from --ui, --api or `api`\): a test that reaches it could have Vitest rewrite and rerun project files outside the sandbox/)
+  expect(run.output).toContain("Forward only the services the tests need, e.g. network: { forward: ['127.0.0.1:5432'] }")
+  expect(run.output).not.toContain('Test Files')
 })
 
 test('bwrap missing: one message with how to install it, no hang', async () => {
@@ -75,11 +99,16 @@ test('user namespaces refused: one message with what was tried and the fixes', a
   expect(run.output).not.toContain('Test Files')
 })
 
+/** The relay directories of the run of process `pid` (named after it). */
+const relayDirsOf = (pid: number) => (fs.existsSync(baseDir()) ? fs.readdirSync(baseDir()).filter((name) => name.startsWith(`run-${pid}-`)) : [])
+
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-  test(`${signal} to Vitest leaves no sandbox, leaked process or cgroup behind`, async () => {
+  test(`${signal} to Vitest leaves no sandbox, leaked process, cgroup or relay directory behind`, async () => {
     const marker = `nsjail-interrupt-${signal}-${process.pid}`
+    // A forward gives the sandbox a relay, and the run a private directory for its sockets.
+    const options = { env: { set: { SLOW_MARKER: marker } }, network: { forward: [`127.0.0.1:${await freePort()}`] } }
     const child = spawn(process.execPath, [VITEST, 'run', '--root', ROOT, 'slow'], {
-      env: { ...process.env, NSJAIL_TEST_OPTIONS: JSON.stringify({ env: { set: { SLOW_MARKER: marker } } }) },
+      env: { ...process.env, NSJAIL_TEST_OPTIONS: JSON.stringify(options) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
@@ -98,6 +127,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     expect(await until(() => processes(marker).length > 0)).toBe(true)
     // As root a cgroup is always writable here, so the sandbox runs in one of ours.
     if (process.getuid?.() === 0) expect(cgroupDirsOf(child.pid!).length).toBeGreaterThan(0)
+    expect(relayDirsOf(child.pid!)).toHaveLength(1)
     const exited = new Promise((resolve) => child.on('exit', resolve))
     child.kill(signal)
     await exited
@@ -105,9 +135,16 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     await until(() => processes(marker).length + processes(`--chdir ${ROOT}`).length === 0)
     expect(processes(marker)).toEqual([])
     expect(processes(`--chdir ${ROOT}`)).toEqual([])
-    // SIGINT: the exit handler removed this run's cgroups. SIGKILL leaves them for the next run,
-    // which reaps directories whose owner is gone. Other runs on the machine are none of our business.
-    if (signal === 'SIGKILL') await (await openCgroups('auto', () => {}))?.close()
+    // SIGINT: the exit handler removed this run's cgroups and relay directory. SIGKILL leaves them
+    // for the next run, which reaps directories whose owner is gone.
+    if (signal === 'SIGKILL') {
+      expect(relayDirsOf(child.pid!)).toHaveLength(1)
+      await (await openCgroups('auto', () => {}))?.close()
+      const next = new RelayDirs()
+      next.create()
+      next.closeSync()
+    }
     expect(cgroupDirsOf(child.pid!)).toEqual([])
+    expect(relayDirsOf(child.pid!)).toEqual([])
   })
 }

@@ -21,7 +21,6 @@
  *     <our memory cgroup>/vitest-pool-nsjail/run-…/w-<n>, <our pids cgroup>/…, <our cpu cgroup>/…
  */
 import { randomBytes } from 'node:crypto'
-import { readlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { SandboxUnavailableError } from '../policy/errors.js'
 import * as cgfs from './cgroupfs.js'
@@ -48,6 +47,7 @@ import {
   UNKNOWN_PID_NS,
 } from './plan.js'
 import type { Limits } from './types.js'
+import { currentOwner, startTimeOf } from './owner.js'
 
 export type CgroupsMode = 'auto' | 'required' | false
 
@@ -176,23 +176,9 @@ function readProc(file: string): string {
 }
 
 function ownerStamp(): OwnerStamp {
-  const stat = parseProcStat(readProc('/proc/self/stat'))
-  if (!stat) throw new Unavailable('cannot parse /proc/self/stat', null)
-  return { pid: process.pid, startTime: stat.startTime, pidNs: ownPidNs() }
-}
-
-/** Unknown (it then matches no other namespace, ours included) when the link cannot be read. */
-function ownPidNs(): string {
-  try {
-    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? UNKNOWN_PID_NS
-  } catch {
-    return UNKNOWN_PID_NS
-  }
-}
-
-function startTimeOf(pid: number): string | null {
-  const text = cgfs.readText(`/proc/${pid}/stat`)
-  return text === undefined ? null : (parseProcStat(text)?.startTime ?? null)
+  const owner = currentOwner()
+  if (!owner) throw new Unavailable('cannot parse /proc/self/stat', null)
+  return owner
 }
 
 function uidText(): string {

@@ -26,31 +26,47 @@ export function bwrapFeatures(versionOutput: string): BwrapFeatures {
 /** Where setpriv is (util-linux); it is inside the sandbox too, since /usr is. */
 export const SETPRIV = '/usr/bin/setpriv'
 
-/** Namespaces, identity and capabilities: the two ways described at Identity.setuid. */
-export function namespaceArgs(identity: Identity, network: 'loopback' | 'host', features: BwrapFeatures): string[] {
+/**
+ * Namespaces, identity and capabilities: the two ways described at Identity.setuid. `lowPorts`: the
+ * sandbox's relay listens on ports below 1024 in its own network namespace, which takes
+ * CAP_NET_BIND_SERVICE (src/relay). Rootless, that capability is one of the sandbox's own user
+ * namespace, and reaches only the network namespace that user namespace owns — which it does only
+ * without bwrap's nested second user namespace, so such a sandbox does without --disable-userns
+ * (the seccomp filter still refuses new user namespaces) and without devpts (see devOps in plan.ts).
+ * As root, there is no user namespace: the worker keeps the host's CAP_NET_BIND_SERVICE, usable in
+ * the one network namespace it is in, its own.
+ */
+export function namespaceArgs(identity: Identity, network: 'loopback' | 'host', features: BwrapFeatures, lowPorts = false): string[] {
   const net = network === 'host' ? [] : ['--unshare-net']
+  const bind = lowPorts ? ['--cap-add', 'CAP_NET_BIND_SERVICE'] : []
   if (identity.setuid) {
     // No user namespace (it would map the worker to host root); setpriv needs these two, and the
     // kernel clears every capability when it switches to a non-root uid.
     return ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try', ...net,
-      '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID']
+      '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', ...bind]
   }
   return ['--unshare-user', '--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try', ...net,
     // Our user namespace maps a single uid: nothing inside may make another one.
-    ...(features.disableUserns ? ['--disable-userns'] : []),
-    '--uid', String(identity.uid), '--gid', String(identity.gid), '--cap-drop', 'ALL']
+    ...(features.disableUserns && !lowPorts ? ['--disable-userns'] : []),
+    '--uid', String(identity.uid), '--gid', String(identity.gid), '--cap-drop', 'ALL', ...bind]
 }
 
-/** The command prefix that makes a root-launched worker the unprivileged sandbox user. */
-export function switchUser(identity: Identity): string[] {
-  return identity.setuid ? [SETPRIV, `--reuid=${identity.uid}`, `--regid=${identity.gid}`, '--clear-groups', '--'] : []
+/**
+ * The command prefix that makes a root-launched worker the unprivileged sandbox user; with
+ * `lowPorts`, keeping CAP_NET_BIND_SERVICE across the switch (ambient, so node has it after exec).
+ */
+export function switchUser(identity: Identity, lowPorts = false): string[] {
+  if (!identity.setuid) return []
+  const keep = lowPorts ? ['--inh-caps=+net_bind_service', '--ambient-caps=+net_bind_service'] : []
+  return [SETPRIV, `--reuid=${identity.uid}`, `--regid=${identity.gid}`, '--clear-groups', ...keep, '--']
 }
 
 export function bwrapArgs(plan: LaunchPlan, features: BwrapFeatures): { args: string[]; inputs: Buffer[] } {
   const inputs: Buffer[] = []
   const input = (data: Buffer | string) => String(FIRST_INPUT_FD + inputs.push(Buffer.from(data)) - 1)
+  const lowPorts = plan.relay?.lowPorts ?? false
   const args = [
-    ...namespaceArgs(plan.identity, plan.network, features),
+    ...namespaceArgs(plan.identity, plan.network, features, lowPorts),
     '--hostname', plan.hostname,
     '--die-with-parent',
     '--new-session',
@@ -59,6 +75,7 @@ export function bwrapArgs(plan: LaunchPlan, features: BwrapFeatures): { args: st
     switch (op.op) {
       case 'ro-bind':
       case 'bind':
+      case 'dev-bind':
         args.push(`--${op.op}`, op.src, op.dest)
         break
       case 'symlink':
@@ -88,6 +105,6 @@ export function bwrapArgs(plan: LaunchPlan, features: BwrapFeatures): { args: st
     }
   }
   if (plan.seccomp) args.push('--seccomp', input(plan.seccomp))
-  args.push('--chdir', plan.cwd, '--', ...switchUser(plan.identity), ...plan.command)
+  args.push('--chdir', plan.cwd, '--', ...switchUser(plan.identity, lowPorts), ...plan.command)
   return { args, inputs }
 }

@@ -18,8 +18,9 @@ export interface Identity {
 /**
  * `resolvConf` is what /etc/resolv.conf holds: the host's own resolver configuration when the sandbox
  * shares the host's network (the resolver is reachable there), empty with the private network.
+ * `hosts`: extra /etc/hosts lines (the private addresses of forwarded names, src/relay).
  */
-export function etcFiles(identity: Identity, hostname: string, resolvConf: string): Record<string, string> {
+export function etcFiles(identity: Identity, hostname: string, resolvConf: string, hosts: string[] = []): Record<string, string> {
   const { uid, gid, user, home } = identity
   const users = [`root:x:0:0:root:/root:/bin/sh`]
   if (uid !== 0) users.push(`${user}:x:${uid}:${gid}:sandbox user:${home}:/bin/sh`)
@@ -30,7 +31,7 @@ export function etcFiles(identity: Identity, hostname: string, resolvConf: strin
   return {
     '/etc/passwd': unique(users),
     '/etc/group': unique(groups),
-    '/etc/hosts': `127.0.0.1\tlocalhost ${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
+    '/etc/hosts': [`127.0.0.1\tlocalhost ${hostname}`, '::1\tlocalhost ip6-localhost ip6-loopback', ...hosts].join('\n') + '\n',
     '/etc/hostname': `${hostname}\n`,
     '/etc/nsswitch.conf': 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n',
     '/etc/resolv.conf': resolvConf,

@@ -4,18 +4,23 @@
  * what a test can see is unit-testable; src/isolate/bwrap.ts turns it into argv and launch.ts runs it.
  * The plan also carries `access`, the host paths the sandbox can read and write, and those hidden
  * inside them: the RPC firewall polices the worker's channel with exactly this set, so mounts and
- * firewall never disagree.
+ * firewall never disagree; and `relay`, from which the host side of the sandbox's forwarded services
+ * is started (src/relay).
  */
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { etcFiles, type Identity } from './etc.js'
 import { sandboxEnv } from './env.js'
 import { envFiles } from './preload.js'
 import { concealOps, type Concealed } from './conceal.js'
+import { planRelay, type RelayPlan } from '../relay/plan.js'
+import { RELAY_DIR, type TcpAddress } from '../relay/protocol.js'
+import { deferDebuggerWait } from '../relay/inspector.js'
 import type { Policy } from '../policy/types.js'
 
 /** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
 export type SetupOp =
-  | { op: 'ro-bind' | 'bind'; src: string; dest: string }
+  | { op: 'ro-bind' | 'bind' | 'dev-bind'; src: string; dest: string }
   | { op: 'symlink'; target: string; dest: string }
   | { op: 'file'; dest: string; data: string }
   /** A read-only file with this content mounted over an existing path (a credential's stand-in). */
@@ -62,11 +67,17 @@ export interface PlanInput {
   privateMounts?: Array<{ src: string; dest: string }>
   /** Credential files in the mounts and their stand-ins (./find-concealed.ts): covered, and hidden from the firewall. */
   concealed?: Concealed[]
+  /**
+   * For a sandbox that needs a relay (src/relay/plan.ts needsRelay): its private directory on the host,
+   * the module that starts the relay inside, and the debugger to make reachable from the host.
+   */
+  relay?: { hostDir: string; preload: string; inspector: TcpAddress | null }
 }
 
 export interface LaunchPlan {
   ops: SetupOp[]
   network: 'loopback' | 'host'
+  relay: RelayPlan | null
   hostname: string
   identity: Identity
   cwd: string
@@ -125,14 +136,46 @@ function withParents(ops: SetupOp[], present: string[]): SetupOp[] {
   return out
 }
 
+/** What bwrap's --dev makes, but devpts: see devOps. */
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty']
+const DEV_LINKS = [['/proc/self/fd', 'fd'], ['/proc/self/fd/0', 'stdin'], ['/proc/self/fd/1', 'stdout'], ['/proc/self/fd/2', 'stderr'], ['/proc/kcore', 'core']]
+
+/**
+ * /dev. bwrap's --dev mounts a devpts, which makes it map uid 0 in the user namespace it creates
+ * first and run the sandbox in a second one nested in it — where no capability reaches the network
+ * namespace, owned by the first. A rootless sandbox that must bind ports below 1024 (CAP_NET_BIND_SERVICE
+ * in its own user namespace) therefore gets the same /dev without devpts (no pseudo-terminals).
+ */
+function devOps(devpts: boolean): SetupOp[] {
+  if (devpts) return [{ op: 'dev', dest: '/dev' }]
+  return [
+    { op: 'tmpfs', dest: '/dev', size: null, perms: '0755' },
+    ...DEVICES.map((name): SetupOp => ({ op: 'dev-bind', src: `/dev/${name}`, dest: `/dev/${name}` })),
+    ...DEV_LINKS.map(([target, name]): SetupOp => ({ op: 'symlink', target, dest: `/dev/${name}` })),
+    { op: 'dir', dest: '/dev/shm' },
+    { op: 'dir', dest: '/dev/pts' },
+  ]
+}
+
+/** `node --import=<relay preload> …`: the relay is up before the worker's entry runs any test code. */
+function withPreload(command: string[], preload: string): string[] {
+  return [command[0], `--import=${pathToFileURL(preload).href}`, ...command.slice(1)]
+}
+
 export function planLaunch(input: PlanInput): LaunchPlan {
   const { policy, identity, host, root } = input
+  const network = policy.network === 'host' ? 'host' : 'loopback'
+  // Inspector flags that would hold Node before the relay's preload are left to the relay.
+  const deferred = input.relay && policy.network !== 'host' ? deferDebuggerWait(input.command) : { command: input.command, wait: null }
+  const relay = input.relay && policy.network !== 'host'
+    ? planRelay(typeof policy.network === 'object' ? policy.network.forward : [], input.relay.inspector, input.relay.hostDir, deferred.wait)
+    : null
   const system: SetupOp[] = host.system.map((entry) =>
     entry.symlink !== null
       ? { op: 'symlink', target: entry.symlink, dest: entry.path }
       : { op: 'ro-bind', src: entry.path, dest: entry.path },
   )
-  const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname, policy.network === 'host' ? host.resolvConf : '')).map(([dest, data]) => ({ op: 'file', dest, data }))
+  const etc: SetupOp[] = Object.entries(etcFiles(identity, policy.hostname, policy.network === 'host' ? host.resolvConf : '', relay?.hosts ?? [])).map(([dest, data]) => ({ op: 'file', dest, data }))
   const env = sandboxEnv({
     workerEnv: input.workerEnv,
     configEnv: input.configEnv,
@@ -149,18 +192,23 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
   const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
   const concealment = concealOps(input.concealed ?? [])
+  // Read-only, so that the sandbox cannot plant anything where the host side of its relay looks.
+  const relayBinds: SetupOp[] = relay
+    ? [{ op: 'ro-bind', src: relay.hostDir, dest: RELAY_DIR }, ...relay.binds.map(({ src, dest }): SetupOp => ({ op: 'ro-bind', src, dest }))]
+    : []
   const ops: SetupOp[] = [
     ...system,
     { op: 'dir', dest: '/etc', perms: '0755' },
     ...etc,
     { op: 'proc', dest: '/proc' },
-    { op: 'dev', dest: '/dev' },
+    ...devOps(!(relay?.lowPorts && !identity.setuid)),
     // Private scratch space first, so a project or Vitest temp dir under /tmp is bound on top of it.
     ...withParents([
       { op: 'tmpfs', dest: '/tmp', size: policy.fs.tmpSize, perms: '1777' },
       { op: 'tmpfs', dest: identity.home, size: policy.fs.tmpSize, perms: '1777' },
       ...binds,
       ...privateBinds,
+      ...relayBinds,
     ], ['/', '/etc', '/proc', '/dev', ...host.system.map((e) => e.path)]),
     // On top of the binds that bring the credential files in.
     ...concealment.ops,
@@ -173,12 +221,13 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   ]
   return {
     ops,
-    network: policy.network,
+    network,
+    relay,
     hostname: policy.hostname,
     identity,
     cwd: root,
     env,
-    command: input.command,
+    command: relay?.inside && input.relay ? withPreload(deferred.command, input.relay.preload) : input.command,
     seccomp: input.seccomp,
     access: { readable, writable: binds.filter((op) => op.op === 'bind').map((op) => (op as { dest: string }).dest), hidden: concealment.hidden },
   }

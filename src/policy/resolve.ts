@@ -7,6 +7,7 @@ import path from 'node:path'
 import picomatch from 'picomatch'
 import { parseSize } from '../cgroup/limits.js'
 import { resolveSandboxExtensions } from './extensions.js'
+import { parseForwards } from '../relay/entries.js'
 import type { NsjailOptions, Policy, SandboxOptions, UserOption } from './types.js'
 
 export const DEFAULT_TMP_SIZE = 512 * 2 ** 20
@@ -35,7 +36,7 @@ function apply(base: Policy, layer: SandboxOptions, at: string, root: string): P
   const name = (key: string) => (at ? `${at}.${key}` : key)
   const { seccomp, limits, budgets } = resolveSandboxExtensions(base, layer, name)
   return {
-    network: layer.network ?? base.network,
+    network: typeof layer.network === 'object' ? { forward: parseForwards(layer.network.forward) } : layer.network ?? base.network,
     fs: {
       readonly: layer.fs?.readonly?.map(abs) ?? base.fs.readonly,
       writable: layer.fs?.writable?.map(abs) ?? base.fs.writable,

@@ -19,11 +19,15 @@ export interface BudgetsOption {
   /** The largest single message, e.g. '256M'. */
   messageSize?: string
 }
+import type { Forward, ForwardOption } from '../relay/entries.js'
 
 /** Options that may differ per test file (allowed at the top level and inside `rules`). */
 export interface SandboxOptions {
-  /** `'loopback'` (default): a private network namespace with only `lo`. `'host'`: share the host network. */
-  network?: 'loopback' | 'host'
+  /**
+   * `'loopback'` (default): a private network namespace with only `lo`. `'host'`: share the host network.
+   * `{ forward }`: the private namespace, where exactly the listed host services are reachable (src/relay).
+   */
+  network?: 'loopback' | 'host' | { forward: ForwardOption[] }
   fs?: {
     /** Extra host paths to mount read-only at the same place. */
     readonly?: string[]
@@ -80,7 +84,7 @@ export type UserOption = 'owner' | 'nobody' | { uid: number; gid: number }
 
 /** The fully resolved policy for one test file. Plain data: compare with `policyKey`. */
 export interface Policy {
-  network: 'loopback' | 'host'
+  network: 'loopback' | 'host' | { forward: Forward[] }
   /** `hide`: absolute paths, and globs relative to the project root. */
   fs: { readonly: string[]; writable: string[]; tmpSize: number; hide: string[] }
   env: { allow: string[]; set: Record<string, string> }

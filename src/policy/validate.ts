@@ -14,6 +14,7 @@ import { parseSize } from '../cgroup/limits.js'
 import { validateLimitsOption } from './extensions.js'
 import { validateSeccompOption } from '../seccomp/validate.js'
 import { isGlob } from './resolve.js'
+import { validateForwards } from '../relay/entries.js'
 import type { NsjailOptions, Rule } from './types.js'
 
 /** Checks one option's value (`option` is its path, for messages): throws or adds to `problems`. */
@@ -99,8 +100,13 @@ const ENV: Record<string, Validator> = {
 
 /** Options that may differ per test file: allowed at the top level and in each rule. */
 const SANDBOX: Record<string, Validator> = {
-  network: (value, option) => {
-    if (value !== 'loopback' && value !== 'host') throw new OptionError(option, value, `'loopback' (a private network with only lo) or 'host'`)
+  network: (value, option, problems) => {
+    if (value === 'loopback' || value === 'host') return
+    if (!isPlainObject(value)) {
+      throw new OptionError(option, value, `'loopback' (a private network with only lo), 'host', or { forward: [...] } (only the listed host services)`)
+    }
+    checkObject(value, option, { forward: validateForwards }, problems)
+    if (value.forward === undefined) throw new OptionError(`${option}.forward`, undefined, 'an array of the host services to reach, e.g. [\'127.0.0.1:5432\']')
   },
   fs: section('{ readonly?, writable?, tmpSize?, hide? }', FS),
   env: section('{ allow?, set? }', ENV),

@@ -20,6 +20,7 @@ import { checkEnvFiles } from './env-files.js'
 import { checkProjectReadable } from './readable.js'
 import { vitestFileMatcher, type VitestFileMatcher } from '../channel/file-targets.js'
 import { projectVitestFiles } from '../channel/sandbox-host-io.js'
+import { checkApiServer, checkForwardTargets, forwardsBanner, type ApiServer } from '../relay/preflight.js'
 
 export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
@@ -91,11 +92,15 @@ export async function preflightProject(project: TestProject, options: NsjailOpti
   checkReadonlyExist(options, root, problems)
   const missingWritable = checkWritable(options, root, identity, problems)
   checkEnvFiles(options, process.env, configEnv(project), root, identity, problems)
+  checkForwardTargets(options, root, problems)
+  checkApiServer(options, project.vitest.config.api as ApiServer | undefined, problems)
   compileSeccompOptions(options, problems)
   const unreadable = await checkProjectReadable(project, root, identity)
   if (unreadable) problems.add(unreadable)
   problems.throwIfAny()
   createWritable(missingWritable, identity)
+  const banner = forwardsBanner(options)
+  if (banner.length) project.vitest.logger.log(banner.join('\n'))
   const bwrap = await probeBwrap(options.bwrap, identity)
   return { root, resolver, identity, bwrap, host: probeHostLayout(), gitRepositories: gitRepository(root) }
 }

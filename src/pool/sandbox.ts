@@ -27,6 +27,7 @@ import type { PoolShared } from './shared.js'
 import { configEnv, type ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
+import type { TcpAddress } from '../relay/protocol.js'
 import { SandboxReport } from '../report/sandbox-report.js'
 import { isHint } from '../report/hints.js'
 import { stopOf } from '../report/limits.js'
@@ -38,6 +39,8 @@ const STDERR_TAIL = 8 * 1024
 export interface SandboxInit {
   key: string
   policy: Policy
+  /** Where the worker's debugger listens, when Vitest debugs it: relayed from the host (src/relay). */
+  inspector: TcpAddress | null
   /** Test files (relative to the project root), for messages. */
   files: string[]
   project: ProjectSandbox
@@ -86,7 +89,7 @@ export class Sandbox {
 
   async start(startRequest: StartRequest): Promise<void> {
     const { policy, project, options, shared } = this.init
-    this.resources = await shared.resources(policy, this.init.files)
+    this.resources = await shared.resources(policy, this.init.files, this.init.inspector)
     const { budgets } = policy
     const coverageBudget = new ByteBudget(budgets.coverage, 'coverage', 'limits.coverage')
     this.budgets = new MessageBudgets(coverageBudget, new ByteBudget(budgets.output, 'console output Vitest keeps', 'limits.output'))
@@ -120,6 +123,12 @@ export class Sandbox {
         // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.
         hide: [...policy.fs.hide, ...shared.reportFiles(options.project)],
       }),
+      relay: this.resources.relay ?? undefined,
+    })
+    // A relay that cannot start (the debugger's port taken on the host) fails this sandbox alone.
+    await this.resources.attach(plan, io.attach(plan.access.writable)).catch(async (error) => {
+      await this.resources!.release()
+      throw error
     })
     this.report = new SandboxReport({
       root: project.root,
@@ -131,7 +140,6 @@ export class Sandbox {
       run: shared.report,
       projectName: options.project.name,
     })
-    this.resources.attach(plan, io.attach(plan.access.writable))
     const child = launch(plan, {
       bwrap: project.bwrap.path,
       features: project.bwrap.features,

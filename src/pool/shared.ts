@@ -15,12 +15,18 @@ import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
 import { RunReport } from '../report/run-report.js'
 import { writeReport } from '../report/write-json.js'
+import { RelayDirs } from '../relay/dirs.js'
+import { startHostRelay, type HostRelay } from '../relay/host.js'
+import { needsRelay } from '../relay/plan.js'
+import { DebuggerListeners } from '../relay/reverse.js'
+import type { TcpAddress } from '../relay/protocol.js'
 
 /** How long closing waits for workers Vitest is still stopping (its own SIGKILL comes after 500 ms). */
 const TEARDOWN_GRACE_MS = 6_000
 
 const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environment.js', import.meta.url))
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/entry.js', import.meta.url))
+const RELAY_PRELOAD = fileURLToPath(new URL('../relay/inside/preload.js', import.meta.url))
 
 export class PoolShared {
   private readonly preflights = new WeakMap<TestProject, Promise<Preflight>>()
@@ -33,6 +39,9 @@ export class PoolShared {
   /** Which files hit which fences in the current run (src/report). */
   readonly report = new RunReport()
   private readonly reporting = new WeakSet<Vitest>()
+  /** This run's private directories for relay sockets, and its debugger listeners (src/relay). */
+  private readonly relayDirs = new RelayDirs()
+  private readonly debuggers = new DebuggerListeners((message) => this.log(message))
 
   constructor(readonly options: NsjailOptions) {}
 
@@ -84,6 +93,8 @@ export class PoolShared {
           // before closing the cgroups kills whatever is still inside.
           await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
           await (await cgroups.catch(() => null))?.close()
+          this.debuggers.close()
+          this.relayDirs.closeSync()
         })
       }
       const [preflight] = await Promise.all([preflightProject(project, this.options), this.cgroups])
@@ -116,24 +127,30 @@ export class PoolShared {
     process.stderr.write(`${message}\n`)
   }
 
-  async resources(policy: Policy, files: string[]): Promise<SandboxResources> {
+  async resources(policy: Policy, files: string[], inspector: TcpAddress | null): Promise<SandboxResources> {
     const { memory, pids, cpu } = policy.limits
     const run = await this.cgroups
     const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
     let released!: () => void
     const inUse = new Promise<void>((resolve) => (released = resolve))
     this.inUse.add(inUse)
+    const relayDir = needsRelay(policy.network, inspector) ? this.relayDirs.create() : null
+    let relay: HostRelay | undefined
     const resources: SandboxResources = {
       seccomp: policy.seccomp ? compileSeccomp(policy.seccomp) : null,
+      relay: relayDir ? { hostDir: relayDir, preload: RELAY_PRELOAD, inspector } : null,
       firewall: null,
-      attach(plan, host) {
+      attach: async (plan, host) => {
         // The channel is policed with exactly what the mounts expose: one source of truth.
         resources.firewall = createFirewall({ root: plan.cwd, ...plan.access }, { files, tmpCopies: false, host })
+        if (plan.relay) relay = await startHostRelay(plan.relay, this.debuggers, (message) => this.log(message))
       },
       // bwrap is born inside the worker's cgroup: nothing of the sandbox ever runs outside it.
       wrap: (argv) => enterCommand(cgroup?.procsFiles ?? [], argv),
       killReason: async () => (await cgroup?.killReason()) ?? null,
       release: async () => {
+        relay?.close()
+        if (relayDir) this.relayDirs.remove(relayDir)
         await cgroup?.remove()
         this.inUse.delete(inUse)
         released()

@@ -14,6 +14,7 @@ import { failedRunEvents, isCollectedEvent } from './crash-report.js'
 import type { PoolShared } from './shared.js'
 import type { ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
+import { inspectorAddress, type InspectorConfig } from '../relay/inspector.js'
 
 interface Group {
   key: string
@@ -136,7 +137,8 @@ export class NsjailPoolWorker implements PoolWorker {
     }
     const sandbox = new Sandbox({
       key: group.key,
-      policy: this.withDebuggerNetwork(group.policy),
+      policy: group.policy,
+      inspector: this.inspector(),
       files: group.files.map((f) => path.relative(this.project!.root, f.filepath)),
       project: this.project!,
       options: this.options,
@@ -150,14 +152,14 @@ export class NsjailPoolWorker implements PoolWorker {
   }
 
   /**
-   * Under --inspect/--inspect-brk the debugger must be reachable from the host, so the sandbox shares
-   * the host network for that run. Vitest 4.1+ opens node:inspector in the worker when its config says
-   * `inspector.enabled`; an inspector flag in the project's execArgv does the same at Node's start.
+   * Where the worker's debugger listens under --inspect/--inspect-brk: the sandbox keeps its own
+   * network, and the pool relays that address from the host into it (src/relay). Vitest opens
+   * node:inspector in the worker when its config says `inspector.enabled`; an inspector flag in the
+   * project's execArgv does the same at Node's start.
    */
-  private withDebuggerNetwork(policy: Policy): Policy {
-    const inspector = (this.startRequest?.context.config as { inspector?: { enabled?: boolean } } | undefined)?.inspector
-    const debugging = inspector?.enabled || this.options.execArgv.some((arg) => arg.startsWith('--inspect'))
-    return debugging && policy.network !== 'host' ? { ...policy, network: 'host' } : policy
+  private inspector() {
+    const config = (this.startRequest?.context.config as { inspector?: InspectorConfig } | undefined)?.inspector
+    return inspectorAddress(config, this.options.execArgv)
   }
 
   private fromWorker(message: unknown): void {

@@ -8,7 +8,8 @@
 import path from 'node:path'
 import type { Policy, Rule } from '../policy/types.js'
 import type { PolicyAllowRule, PolicyDenyRule, SeccompPolicy } from '../seccomp/types.js'
-import { forwardEntries, type ForwardEntry } from './network.js'
+import { forwardEntries } from './network.js'
+import type { ForwardOption } from '../relay/entries.js'
 
 /** Openings, each list in the option's own terms. */
 export interface Allowance {
@@ -17,7 +18,7 @@ export interface Allowance {
   /** Absolute host paths for `fs.writable`. */
   writable?: string[]
   /** `network.forward` entries. */
-  forward?: ForwardEntry[]
+  forward?: ForwardOption[]
   /** System call names for `seccomp.allow`. */
   seccomp?: string[]
   /** Variable names for `env.allow`. */
@@ -82,7 +83,7 @@ export function ruleFor(files: string, policy: Policy, root: string, allowance: 
       ...(allowance.writable?.length ? { writable: paths(policy.fs.writable, allowance.writable) } : {}),
     }
   }
-  if (allowance.forward?.length) rule.network = { forward: union(forwardEntries(policy), allowance.forward) } as never
+  if (allowance.forward?.length) rule.network = { forward: union(forwardEntries(policy), allowance.forward) }
   if (allowance.seccomp?.length && policy.seccomp) rule.seccomp = seccompOption(policy.seccomp, allowance.seccomp)
   if (allowance.env?.length) rule.env = { allow: union(policy.env.allow, allowance.env) }
   if (allowance.limits) rule.limits = { ...allowance.limits } as Rule['limits']

@@ -5,25 +5,14 @@
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import type { Policy } from '../policy/types.js'
+import type { Forward, ForwardOption } from '../relay/entries.js'
 
-/** A forward as the relay's entries describe it (src/relay/entries.ts); only its own side is read here. */
-interface ForwardLike {
-  spec: string
-  from: { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string }
+function forwards(policy: Policy): Forward[] {
+  return typeof policy.network === 'object' ? policy.network.forward : []
 }
-
-function forwards(policy: Policy): ForwardLike[] {
-  const network = policy.network as unknown
-  if (typeof network !== 'object' || network === null) return []
-  const list = (network as { forward?: unknown }).forward
-  return Array.isArray(list) ? (list as ForwardLike[]) : []
-}
-
-/** A `network.forward` entry as options write it. */
-export type ForwardEntry = string | { from: string; to: string }
 
 /** The policy's `network.forward` entries as options write them (the relay's spec of `{ from, to }` is `from → to`). */
-export function forwardEntries(policy: Policy): ForwardEntry[] {
+export function forwardEntries(policy: Policy): ForwardOption[] {
   return forwards(policy).map((f) => {
     const [from, to] = f.spec.split(' → ')
     return to === undefined ? from : { from, to }
@@ -37,10 +26,6 @@ export function reaches(policy: Policy, host: string, port: number | undefined):
   return forwards(policy).some((f) =>
     f.from.kind === 'tcp' && (port === undefined || f.from.port === port) &&
     (f.from.host === lower || (f.from.host === 'localhost' && (lower === '127.0.0.1' || lower === '::1'))))
-}
-
-export function isLoopback(address: string): boolean {
-  return address === '::1' || address === 'localhost' || (net.isIPv4(address) && address.startsWith('127.'))
 }
 
 /** `/proc/net/tcp` writes an IPv4 address as 8 hex digits in host (little-endian) order. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -328,6 +329,33 @@ describe('other methods that make the main process read', () => {
     expect(fw.inspect(call('onAfterSuiteRun', meta({ [canary]: { path: canary } }))).pass).toBe(false)
     expect(fw.inspect(call('onAfterSuiteRun', meta({ [path.join(proj, 'src/a.ts')]: { path: path.join(proj, 'src/a.ts') } }))).pass).toBe(true)
     expect(fw.inspect(call('onAfterSuiteRun', meta(undefined))).pass).toBe(true)
+  })
+
+  test('a FIFO the sandbox may read is still never read by the host for it', () => {
+    execFileSync('mkfifo', [path.join(proj, 'src/pipe.ts')])
+    try {
+      for (const id of ['/src/pipe.ts', `/@fs${proj}/src/pipe.ts`, pathToFileURL(path.join(proj, 'src/pipe.ts')).href, '../src/pipe.ts?raw']) {
+        expect(refusalOf(fw.inspect(call('fetch', id, importer(), 'ssr', {})))).toMatch(/pipe\.ts is not a regular file or a folder/)
+      }
+    } finally {
+      unlinkSync(path.join(proj, 'src/pipe.ts'))
+    }
+  })
+
+  test('coverage (4.1): an entry in a writable folder is left out (it could become a FIFO before the report reads it); a FIFO is refused', () => {
+    const meta = (coverage: unknown) => ({ coverage, testFiles: ['test/x.test.ts'], environment: 'ssr', projectName: '' })
+    const own = { url: pathToFileURL(path.join(proj, 'src/a.ts')).href }
+    writeFileSync(path.join(out, 'generated.js'), '')
+    const q = call('onAfterSuiteRun', meta({ result: [own, { url: pathToFileURL(path.join(out, 'generated.js')).href }] }))
+    expect(fw.inspect(q)).toEqual({ pass: true, message: { ...q, a: [meta({ result: [own] })] } })
+    const istanbul = call('onAfterSuiteRun', meta({ [path.join(out, 'generated.js')]: {}, [path.join(proj, 'src/a.ts')]: {} }))
+    expect(fw.inspect(istanbul)).toEqual({ pass: true, message: { ...istanbul, a: [meta({ [path.join(proj, 'src/a.ts')]: {} })] } })
+    execFileSync('mkfifo', [path.join(proj, 'src/fifo.js')])
+    try {
+      expect(refusalOf(fw.inspect(call('onAfterSuiteRun', meta({ result: [{ url: pathToFileURL(path.join(proj, 'src/fifo.js')).href }] }))))).toMatch(/fifo\.js"\): it is not a regular file/)
+    } finally {
+      unlinkSync(path.join(proj, 'src/fifo.js'))
+    }
   })
 
   test('5.x coverage files are copied out of the sandbox by the pool: Vitest is handed the copy', () => {

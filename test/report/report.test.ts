@@ -25,6 +25,8 @@ let cgroups = false
 beforeAll(async () => {
   fixture = tempFixture('report')
   hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsjail-report-host-'))
+  // As root the sandbox user is nobody: once allowed, the file must be readable to it.
+  fs.chmodSync(hostDir, 0o755)
   hostFile = path.join(hostDir, 'data.txt')
   fs.writeFileSync(hostFile, 'host data')
   server = net.createServer((socket) => socket.end()).listen(0, '127.0.0.1')
@@ -59,11 +61,14 @@ const rule = (file: string, rest: string) => `use rules: [{ files: '${file}', ${
 
 describe('each fence, named on the failure with the option that allows it', () => {
   let result: FixtureRun
+  /** The JSON report of that run (the next runs write their own). */
+  let json: { files: Array<Record<string, any>>; rules: Record<string, Array<{ files: string }>> }
   beforeAll(async () => {
     process.env.REPORT_FIXTURE_TOKEN = 'a value that must never be printed'
     try {
-      const files = ['erofs', 'hidden-path', 'port', 'dns', 'syscall', 'env', 'firewall', 'slow', 'ordinary', ...(cgroups ? ['memory'] : [])]
+      const files = ['erofs', 'erofs-root', 'hidden-path', 'port', 'dns', 'syscall', 'env', 'firewall', 'slow', 'ordinary', ...(cgroups ? ['memory'] : [])]
       result = await run(files.map((f) => `test/${f}.test.ts`))
+      json = JSON.parse(fixture.read('nsjail-report.json'))
     } finally {
       delete process.env.REPORT_FIXTURE_TOKEN
     }
@@ -73,8 +78,9 @@ describe('each fence, named on the failure with the option that allows it', () =
   test('a write into the read-only project: fs.writable, the folder made or the file written', () => {
     expect(last('test/erofs.test.ts > makes its output folder ./out')).toContain(
       `vitest-pool-nsjail: the project is read-only here; to let test/erofs.test.ts write ./out ${rule('test/erofs.test.ts', "fs: { writable: ['out'] }")}`)
-    expect(last('test/erofs.test.ts > writes a file next to its config')).toContain(
-      `to let test/erofs.test.ts write ./generated.txt ${rule('test/erofs.test.ts', "fs: { writable: ['.'] }")}`)
+    // A file right in the root: the root (a missing fs.writable entry would be made a folder).
+    expect(last('test/erofs-root.test.ts > writes a file next to its config')).toContain(
+      `to let test/erofs-root.test.ts write ./generated.txt ${rule('test/erofs-root.test.ts', "fs: { writable: ['.'] }")}`)
   })
 
   test('a host file the sandbox does not show: fs.readonly with its path', () => {
@@ -125,20 +131,33 @@ describe('each fence, named on the failure with the option that allows it', () =
   test('the summary through Vitest\'s logger: each file, what it hit, one rule per file', () => {
     const summary = result.output.slice(result.output.indexOf("hit the sandbox's fences"))
     expect(summary).toContain(`test/port.test.ts: connect 127.0.0.1:${port} (network)`)
-    expect(summary).toContain(`{ files: 'test/erofs.test.ts', fs: { writable: ['out', '.'] } },`)
+    expect(summary).toContain(`{ files: 'test/erofs.test.ts', fs: { writable: ['out'] } },`)
     expect(summary).toContain(`{ files: 'test/syscall.test.ts', seccomp: { allow: ['unshare'] } },`)
     expect(summary).not.toContain('ordinary')
   })
 
   test('the JSON report says the same, and no sandbox of the next run can read it', async () => {
-    const report = JSON.parse(fixture.read('nsjail-report.json'))
-    const byFile = Object.fromEntries(report.files.map((f: { file: string }) => [f.file, f]))
+    const byFile = Object.fromEntries(json.files.map((f) => [f.file, f]))
     expect(byFile['test/env.test.ts'].rule).toEqual({ files: 'test/env.test.ts', env: { allow: ['REPORT_FIXTURE_TOKEN'] } })
     expect(byFile['test/hidden-path.test.ts'].fences[0]).toMatchObject({ kind: 'hidden-path', what: `read ${hostFile}` })
     expect(byFile['test/ordinary.test.ts']).toBeUndefined()
-    expect(report.rules[''].length).toBe(report.files.length)
+    expect(json.rules[''].length).toBe(json.files.length)
     const next = await run(['test/reads-report.test.ts'])
     expect(factsByName(next).report).toMatchObject({ length: 0 })
+  })
+
+  test('with the rules the summary proposes, those files pass', async () => {
+    const passing = ['erofs', 'hidden-path', 'port', 'env', 'firewall'].map((f) => `test/${f}.test.ts`)
+    const rules = json.rules[''].filter((r) => passing.includes(r.files))
+    expect(rules).toHaveLength(passing.length)
+    process.env.REPORT_FIXTURE_TOKEN = 'a value'
+    try {
+      const again = await run(passing, { rules })
+      expect(Object.entries(again.tests).filter(([, state]) => state !== 'passed')).toEqual([])
+      expect(Object.keys(again.tests)).toHaveLength(5)
+    } finally {
+      delete process.env.REPORT_FIXTURE_TOKEN
+    }
   })
 })
 

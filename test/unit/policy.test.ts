@@ -7,7 +7,7 @@ const root = '/proj'
 
 describe('validateOptions', () => {
   test.each([
-    [{ network: 'none' }, 'option `network` is "none"; expected \'loopback\' (a private network with only lo) or \'host\''],
+    [{ network: 'none' }, 'option `network` is "none"; expected \'loopback\' (a private network with only lo), \'host\', or { forward: [...] } (only the listed host services)'],
     [{ netwrok: 'host' }, 'option `netwrok` is "host"; expected one of the known options (did you mean `network`?)'],
     [{ rules: [{ files: 'a', limts: {} }] }, 'option `rules[0].limts` is {}; expected one of the known options (did you mean `rules[0].limits`?)'],
     [{ shiny: true }, 'option `shiny` is true; expected one of the known options: network,'],

@@ -152,29 +152,34 @@ export function callChecks(view: View, options: CallOptions) {
       return meta
     }
     if (typeof coverage !== 'object') return meta
-    // 4.1: the coverage itself. Files it names that exist on the host are read for the report:
-    // those must be readable (files only the sandbox has, e.g. in its private /tmp, do not exist here).
-    const names: string[] = []
-    const result = (coverage as { result?: unknown }).result
-    if (Array.isArray(result)) {
-      for (const entry of result) {
-        const url = (entry as { url?: unknown } | null)?.url
-        if (typeof url === 'string' && url.startsWith('file:')) names.push(url)
-      }
-    } else {
-      for (const [key, value] of Object.entries(coverage)) {
-        const named = (value as { path?: unknown } | null)?.path
-        names.push(typeof named === 'string' ? named : key)
-      }
-    }
-    for (const name of names) {
+    // 4.1: the coverage itself. The files it names are read on the host for the report (sources,
+    // source maps): one that exists must be readable by the sandbox and a regular file (files only the
+    // sandbox has, e.g. in its private /tmp, do not exist here). One in a folder the sandbox writes it
+    // could swap for a FIFO before the report reads it: its entry is left out of the coverage.
+    const judge = (name: string): 'keep' | 'drop' => {
       const file = fileOf(name)
-      if (file === undefined) continue
+      if (file === undefined) return 'keep'
       const normal = resolveAbsolute(file)
       const located = locate(normal)
-      if (!located.readable && located.kind !== 'missing') throw readRefusal(`${method}(coverage of ${JSON.stringify(name)})`, normal, located)
+      const call = `${method}(coverage of ${JSON.stringify(name)})`
+      if (!located.readable && located.kind !== 'missing') throw readRefusal(call, normal, located)
+      if (located.kind === 'other' || located.kind === 'dir') throw new Refusal(`${PREFIX} ${call}: it is not a regular file.`)
+      return view.writable(normal, located) ? 'drop' : 'keep'
     }
-    return meta
+    const result = (coverage as { result?: unknown }).result
+    if (Array.isArray(result)) {
+      const kept = result.filter((entry) => {
+        const url = (entry as { url?: unknown } | null)?.url
+        return !(typeof url === 'string' && url.startsWith('file:')) || judge(url) === 'keep'
+      })
+      return kept.length === result.length ? meta : { ...meta, coverage: { ...coverage, result: kept } }
+    }
+    const entries = Object.entries(coverage)
+    const kept = entries.filter(([key, value]) => {
+      const named = (value as { path?: unknown } | null)?.path
+      return judge(typeof named === 'string' ? named : key) === 'keep'
+    })
+    return kept.length === entries.length ? meta : { ...meta, coverage: Object.fromEntries(kept) }
   }
 
   return checkCall

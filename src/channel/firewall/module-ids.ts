@@ -88,7 +88,7 @@ function importerPath(importer: unknown): string | undefined {
 }
 
 export function moduleChecks(view: View) {
-  const { root, locate, mustRead, readRefusal } = view
+  const { root, locate, mustRead, readRefusal, mustBeFileOrFolder } = view
 
   function checkAbsolute(call: Call, s: string): void {
     noNul(call, s)
@@ -126,6 +126,7 @@ export function moduleChecks(view: View) {
     const inRoot = normal ? (root === '/' ? form : root + form) : cleanUrl(path.resolve(root, `.${form}`))
     const located = locate(inRoot)
     if (!located.readable) throw readRefusal(call, inRoot, located)
+    mustBeFileOrFolder(call, inRoot, located)
     if (located.kind === 'file') return
     const absolute = normal ? form : cleanUrl(path.resolve(form))
     const abs = locate(absolute)

@@ -113,15 +113,16 @@ export const RPC_METHODS: Readonly<Record<string, MethodRule>> = Object.freeze({
   snapshotSaved: {
     check: 'pass',
     since: '4.1',
-    why: 'snapshotSaved(result): adds counters to the run summary',
+    why: "snapshotSaved(result): adds counters to the run summary (for the sandbox's own files only: ../scope.ts)",
   },
-  // --- reporting -----------------------------------------------------------------------------
+  // --- reporting: ids and paths scoped to the sandbox's own files (../scope.ts); stacks neutralized
+  // where they name files the host may not open for it (../sanitize.ts) -----------------------
   onQueued: { check: 'pass', since: '4.1', why: 'onQueued(file): reporter event' },
   onCollected: { check: 'pass', since: '4.1', why: 'onCollected(files): reporter event' },
   onTaskUpdate: {
     check: 'pass',
     since: '4.1',
-    why: 'onTaskUpdate(packs, events): results; error stacks are source-mapped on the host (see the firewall notes)',
+    why: 'onTaskUpdate(packs, events): results; the main process source-maps error stacks, reading the files frames name',
   },
   onUserConsoleLog: { check: 'pass', since: '4.1', why: 'onUserConsoleLog(log): console output of the test' },
   onUnhandledError: { check: 'pass', since: '4.1', why: 'onUnhandledError(error, type): reported as a run error' },

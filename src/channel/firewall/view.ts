@@ -43,8 +43,10 @@ export interface View {
   /** Where refusals send the user: `(or a rule in \`rules\` matching …)`. */
   ruleHint: string
   readRefusal(call: Call, p: string, located: Located): Refusal
-  /** Refuses unless `p` (absolute; normalised here) is readable. */
+  /** Refuses unless `p` (absolute; normalised here) is readable, and a file, a folder or nothing yet. */
   mustRead(call: Call, p: string): void
+  /** Refuses a FIFO, socket or device at `p` (located). */
+  mustBeFileOrFolder(call: Call, p: string, located: Located): void
   /** The first writable mount `real` lies in, if any. */
   writeRootOf(real: string): string | undefined
 }
@@ -109,6 +111,13 @@ export function createView(access: FirewallAccess, files: readonly string[] = []
     const normal = resolveAbsolute(p)
     const located = locate(normal)
     if (!located.readable) throw readRefusal(call, normal, located)
+    mustBeFileOrFolder(call, normal, located)
+  }
+
+  function mustBeFileOrFolder(call: Call, p: string, located: Located): void {
+    // A FIFO, socket or device would block or never end the host's read (Vite reads modules on
+    // libuv's four threads: four such reads stall every file operation of the run).
+    if (located.kind === 'other') throw new Refusal(`${PREFIX} ${callText(call)}: ${p} is not a regular file or a folder.`)
   }
 
   return {
@@ -119,6 +128,7 @@ export function createView(access: FirewallAccess, files: readonly string[] = []
     ruleHint,
     readRefusal,
     mustRead,
+    mustBeFileOrFolder,
     writeRootOf: (real) => writeRoots.find((w) => under(real, [w])),
   }
 }
