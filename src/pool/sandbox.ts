@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process'
 import type { Duplex } from 'node:stream'
 import path from 'node:path'
 import type { PoolOptions } from 'vitest/node'
-import { planLaunch } from '../isolate/plan.js'
+import { planLaunch, type PlanInput } from '../isolate/plan.js'
 import { findConcealed } from '../isolate/find-concealed.js'
 import { launch } from '../isolate/launch.js'
 import { reaped } from '../isolate/reap-sandboxes.js'
@@ -31,6 +31,8 @@ import type { TcpAddress } from '../relay/protocol.js'
 import { SandboxReport } from '../report/sandbox-report.js'
 import { isHint } from '../report/hints.js'
 import { stopOf } from '../report/limits.js'
+import { auditRecorder } from '../audit/recorder.js'
+import { Recording } from '../audit/record.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
@@ -80,6 +82,8 @@ export class Sandbox {
   private readonly scope: Scope
   /** Which fences its files hit, noted on their failures (src/report). */
   private report?: SandboxReport
+  /** Under the audit command: what the sandbox does beyond its policy (src/audit). */
+  private recording?: Recording
 
   constructor(private readonly init: SandboxInit) {
     this.key = init.key
@@ -88,8 +92,43 @@ export class Sandbox {
   }
 
   async start(startRequest: StartRequest): Promise<void> {
-    const { policy, project, options, shared } = this.init
-    this.resources = await shared.resources(policy, this.init.files, this.init.inspector)
+    const { project, options, shared } = this.init
+    const recorder = auditRecorder()
+    recorder?.usedOptions(shared.options)
+    // Under the audit command the sandbox runs in record mode (src/audit/record.ts): launched with
+    // its fences opened, judged against its own policy.
+    // First of all, the worker closes the descriptors it inherited by accident.
+    const command = [project.node, '--require', CLOSE_INHERITED_FDS, ...options.execArgv, ...shared.workerEntry(options)]
+    const planned = (policy: Policy, extra: Partial<PlanInput> = {}) => planLaunch({
+      policy,
+      identity: project.identity,
+      host: project.host,
+      root: project.root,
+      needs: project.needs,
+      command,
+      workerEnv: options.env,
+      configEnv: configEnv(options.project),
+      seccomp: null,
+      gitRepositories: project.gitRepositories,
+      concealed: findConcealed({
+        root: project.root,
+        mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable],
+        // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.
+        hide: [...policy.fs.hide, ...shared.reportFiles(options.project)],
+      }),
+      ...extra,
+    })
+    const recording = recorder && new Recording(recorder, {
+      policy: this.init.policy,
+      identity: project.identity,
+      root: project.root,
+      files: this.init.files,
+      project: options.project.name,
+      plan: (policy) => planned(policy),
+    })
+    this.recording = recording
+    const policy = recording?.policy ?? this.init.policy
+    this.resources = await shared.resources(policy, this.init.files, this.init.inspector, recording ? 'log' : 'enforce')
     const { budgets } = policy
     const coverageBudget = new ByteBudget(budgets.coverage, 'coverage', 'limits.coverage')
     this.budgets = new MessageBudgets(coverageBudget, new ByteBudget(budgets.output, 'console output Vitest keeps', 'limits.output'))
@@ -104,36 +143,22 @@ export class Sandbox {
       vitestFile: project.vitestFile,
     })
     this.io = io
-    const plan = planLaunch({
-      policy,
-      identity: project.identity,
-      host: project.host,
-      root: project.root,
-      needs: project.needs,
-      // First of all, the worker closes the descriptors it inherited by accident.
-      command: [project.node, '--require', CLOSE_INHERITED_FDS, ...options.execArgv, ...shared.workerEntry(options)],
-      workerEnv: options.env,
-      configEnv: configEnv(options.project),
+    const plan = planned(policy, {
+      command: recording?.command(command) ?? command,
       seccomp: this.resources.seccomp,
-      gitRepositories: project.gitRepositories,
-      privateMounts: io.mounts,
-      concealed: findConcealed({
-        root: project.root,
-        mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable],
-        // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.
-        hide: [...policy.fs.hide, ...shared.reportFiles(options.project)],
-      }),
+      privateMounts: [...io.mounts, ...(recording?.mounts() ?? [])],
       relay: this.resources.relay ?? undefined,
     })
     // A relay that cannot start (the debugger's port taken on the host) fails this sandbox alone.
     await this.resources.attach(plan, io.attach(plan.access.writable)).catch(async (error) => {
       await this.resources!.release()
+      recording?.discard()
       throw error
     })
     this.report = new SandboxReport({
       root: project.root,
-      policy,
-      plan,
+      policy: this.init.policy,
+      plan: recording?.defaultPlan ?? plan,
       hostEnv: options.env,
       files: this.init.files.map((f) => path.resolve(project.root, f)),
       fileOf: (id) => this.scope.fileOf(id),
@@ -180,6 +205,7 @@ export class Sandbox {
   send(message: unknown): void {
     if (isRequest(message, 'run', 'collect')) this.scope.add(message.context.files.map((f) => f.filepath))
     const verdict = this.resources?.firewall?.inspectReply(message)
+    this.recording?.inspectReply(message)
     this.toWorker(verdict && !verdict.pass ? verdict.reply : message)
   }
 
@@ -229,6 +255,7 @@ export class Sandbox {
     const firewall = this.resources!.firewall!
     if (isFsRequest(message)) return this.toWorker(this.io!.handleFsRequest(message))
     if (isHint(message)) return this.report!.hint(message)
+    this.recording?.inspect(message)
     const verdict = firewall.inspect(message)
     if (!verdict.pass) {
       if (verdict.readable !== undefined) this.report!.refused(verdict.refusal, verdict.readable)
@@ -269,6 +296,7 @@ export class Sandbox {
     const reason = this.violation ?? (this.timedOut
       ? `wall-time limit ${formatDuration(this.init.policy.limits.wallTimeMs!)} reached: timed out, killed with its whole pid namespace`
       : await this.resources?.killReason())
+    this.recording?.finish(this.report?.hinted() ?? { env: [], ports: [] }, this.init.options.env)
     await this.resources?.release()
     this.io?.close()
     // Vitest waits up to a minute for the answer to its `stop`: a sandbox that died gives it now.

@@ -127,7 +127,8 @@ export class PoolShared {
     process.stderr.write(`${message}\n`)
   }
 
-  async resources(policy: Policy, files: string[], inspector: TcpAddress | null): Promise<SandboxResources> {
+  /** `seccomp: 'log'`: the audit's record mode (the filter logs what it would refuse). */
+  async resources(policy: Policy, files: string[], inspector: TcpAddress | null, seccomp: 'enforce' | 'log' = 'enforce'): Promise<SandboxResources> {
     const { memory, pids, cpu } = policy.limits
     const run = await this.cgroups
     const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
@@ -137,7 +138,7 @@ export class PoolShared {
     const relayDir = needsRelay(policy.network, inspector) ? this.relayDirs.create() : null
     let relay: HostRelay | undefined
     const resources: SandboxResources = {
-      seccomp: policy.seccomp ? compileSeccomp(policy.seccomp) : null,
+      seccomp: policy.seccomp ? compileSeccomp(policy.seccomp, 'seccomp', seccomp) : null,
       relay: relayDir ? { hostDir: relayDir, preload: RELAY_PRELOAD, inspector } : null,
       firewall: null,
       attach: async (plan, host) => {

@@ -85,15 +85,15 @@ function absolute(fence: Fence, p: string | undefined): string | undefined {
 }
 
 /**
- * What `fs.writable` should name for a write to `p`: the folder made (mkdir), else the written file's
- * folder, or in the root itself the file.
+ * What `fs.writable` should name for a write to `p` (inside `root`): the folder made (mkdir), else the
+ * written file's folder, or in the root itself the file when it exists (a missing fs.writable entry is
+ * made a folder), else the root.
  */
-function writableFor(fence: Fence, p: string, syscall: string | undefined): string {
-  if (syscall === 'mkdir') return p
+export function writableTarget(root: string, p: string, mkdir: boolean, exists: (p: string) => boolean): string {
+  if (mkdir) return p
   const dir = path.dirname(p)
-  if (dir !== fence.root) return dir
-  // A file directly in the root: only the file itself if it exists (a missing fs.writable entry is made a folder).
-  return fence.exists(p) ? p : fence.root
+  if (dir !== root) return dir
+  return exists(p) ? p : root
 }
 
 function readOnly(fence: Fence, e: ErrorLike): Violation | null {
@@ -104,7 +104,7 @@ function readOnly(fence: Fence, e: ErrorLike): Violation | null {
   const mkdirQuirk = e.code === 'ENOENT' && e.syscall === 'mkdir' && place === 'readable' && fence.exists(path.dirname(p))
   if (e.code !== 'EROFS' && !mkdirQuirk) return null
   if (place === 'private' || place === 'writable' || (place === 'outside' && !fence.exists(p))) return null
-  const target = place === 'outside' ? p : writableFor(fence, p, str(e.syscall))
+  const target = place === 'outside' ? p : writableTarget(fence.root, p, e.syscall === 'mkdir', fence.exists)
   const shown = path.relative(fence.root, p).startsWith('..') ? p : `./${path.relative(fence.root, p)}`
   const where = path.relative(fence.root, p).startsWith('..') ? `${p} is read-only here` : 'the project is read-only here'
   const allow = { writable: [target] }

@@ -44,6 +44,11 @@ export class Hints {
     return [...(this.env.get(task) ?? [])]
   }
 
+  /** Everything hinted (the audit's record mode reads it all). */
+  all(): { env: string[]; ports: Array<[string, number]> } {
+    return { env: [...new Set([...this.env.values()].flatMap((names) => [...names]))], ports: [...this.ports] }
+  }
+
   portFor(hostname: string): number | undefined {
     return this.ports.get(hostname)
   }

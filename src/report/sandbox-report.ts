@@ -36,6 +36,11 @@ export class SandboxReport {
     this.hints.add(message)
   }
 
+  /** What the worker hinted, all of it: for the audit's record mode. */
+  hinted(): { env: string[]; ports: Array<[string, number]> } {
+    return this.hints.all()
+  }
+
   /** A call the firewall refused; the failure it causes is annotated, and a sole file is charged now. */
   refused(text: string, readable: string): void {
     if (this.refusals.size >= 1000 || this.refusals.has(text)) return
