@@ -94,14 +94,16 @@ export class Recording {
   private readonly baseline: LaunchPlan
   private readonly firewall: Firewall
   private readonly channelReads = new Set<string>()
+  /** The host folders shown read-only besides the policy's view (mounted if still there when bwrap runs). */
+  readonly shown: string[]
   /** Host entries of /tmp shown in record mode: the rest of /tmp is the sandbox's own. */
   private readonly hostTmp: string[]
 
   constructor(private readonly recorder: AuditRecorder, private readonly init: RecordingInit) {
     this.baseline = init.plan(init.policy)
-    const shown = hostFolders(init.identity.home)
-    this.hostTmp = shown.filter((p) => p.startsWith('/tmp/'))
-    this.policy = { ...init.policy, network: 'host', fs: { ...init.policy.fs, readonly: [...init.policy.fs.readonly, ...shown] } }
+    this.shown = hostFolders(init.identity.home)
+    this.hostTmp = this.shown.filter((p) => p.startsWith('/tmp/'))
+    this.policy = { ...init.policy, network: 'host' }
     this.answers = init.policy.seccomp ? filterAnswers(seccompPlan(init.policy.seccomp)) : null
     this.dir = runDir().sandboxDir(init.identity.setuid ? { uid: init.identity.uid, gid: init.identity.gid } : undefined)
     this.firewall = createFirewall({ root: init.root, ...this.baseline.access }, { files: init.files })
@@ -137,11 +139,14 @@ export class Recording {
     // No trace when the worker never started (strace writes it from its first call on).
     const text = safe(() => readFileSync(path.join(this.dir.path, 'trace'), 'utf8')) ?? ''
     this.dir.remove()
-    const { access, identity } = this.baseline
+    const { access, ops } = this.baseline
     const mountParents = access.readable.concat(access.writable).flatMap((p) => ancestors(p))
+    // What the default sandbox makes itself: its /etc files, links and folders (exactly), its tmpfs and /proc, /dev (all inside).
+    const made = ops.flatMap((op) => (op.op === 'file' || op.op === 'symlink' || op.op === 'dir' || op.op === 'ro-bind-data' ? [op.dest] : []))
+    const within = ops.flatMap((op) => (op.op === 'tmpfs' || op.op === 'proc' || op.op === 'dev' ? [op.dest] : [])).filter((p) => p !== '/tmp')
     const found = findings(parseTrace(text), {
       root: this.init.root,
-      own: (p) => under(p, ['/proc', '/dev', identity.home]) || (under(p, ['/tmp']) && !under(p, this.hostTmp)),
+      own: (p) => made.includes(p) || under(p, within) || (under(p, ['/tmp']) && !under(p, this.hostTmp)),
       visible: (p) => this.firewall.canRead(p) || mountParents.includes(p),
       answer: (name, args) => this.answers?.answer(name, args) ?? null,
     })

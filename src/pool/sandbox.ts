@@ -112,7 +112,7 @@ export class Sandbox {
       gitRepositories: project.gitRepositories,
       concealed: findConcealed({
         root: project.root,
-        mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable],
+        mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable, ...(extra.optionalReadonly ?? [])],
         // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.
         hide: [...policy.fs.hide, ...shared.reportFiles(options.project)],
       }),
@@ -147,6 +147,7 @@ export class Sandbox {
       command: recording?.command(command) ?? command,
       seccomp: this.resources.seccomp,
       privateMounts: [...io.mounts, ...(recording?.mounts() ?? [])],
+      optionalReadonly: recording?.shown,
       relay: this.resources.relay ?? undefined,
     })
     // A relay that cannot start (the debugger's port taken on the host) fails this sandbox alone.
