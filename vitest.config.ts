@@ -10,5 +10,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Fixture runs spawn sandboxes of their own; two cores are plenty busy with one file at a time.
     fileParallelism: false,
+    // The machine probe gives up on a bwrap command after 2 s; a loaded test machine (or the cgroup v2
+    // VM's emulation) can be that slow without anything being wrong. The tests of that deadline unset it.
+    env: { VITEST_POOL_NSJAIL_PROBE_TIMEOUT_MS: '60000' },
   },
 })

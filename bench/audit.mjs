@@ -14,7 +14,7 @@ const n = Number(process.argv[2] ?? 20)
 const rounds = Number(process.argv[3] ?? 3)
 const dir = path.join(repo, '.bench-tmp', `audit-${process.pid}`)
 const vitest = path.join(repo, 'node_modules/vitest/vitest.mjs')
-const auditMain = path.join(repo, 'dist/audit/main.js')
+const cli = path.join(repo, 'dist/cli/main.js')
 
 mkdirSync(path.join(dir, 'test'), { recursive: true })
 writeFileSync(path.join(dir, 'vitest.config.mjs'), `import { nsjail } from 'vitest-pool-nsjail'\nexport default { plugins: [nsjail()], test: { pool: 'nsjail' } }\n`)
@@ -38,7 +38,7 @@ test('t${i}', async () => {
 
 const env = { ...process.env, CI: '', NO_COLOR: '1' }
 function once(mode) {
-  const args = mode === 'audit' ? [auditMain, '--out', 'audit.json', '--', 'run'] : [vitest, 'run']
+  const args = mode === 'audit' ? [cli, 'audit', '--out', 'audit.json', '--', 'run'] : [vitest, 'run']
   const start = process.hrtime.bigint()
   const result = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env })
   const ms = Number(process.hrtime.bigint() - start) / 1e6

@@ -18,6 +18,7 @@ const out = fs.mkdtempSync(join(tmpdir(), 'nsjail-bench-'))
 for (const source of [
   ...fs.readdirSync(join(repo, 'src/cgroup')).filter((f) => f.endsWith('.ts')).map((f) => join(repo, 'src/cgroup', f)),
   join(repo, 'src/policy/errors.ts'),
+  join(repo, 'src/probe/fixes.ts'),
 ]) {
   const { outputText } = ts.transpileModule(fs.readFileSync(source, 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },

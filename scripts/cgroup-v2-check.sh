@@ -1,7 +1,8 @@
 #!/bin/bash
 # cgroup-v2-check.sh - run the cgroup tests (test/cgroup) on cgroup v2 for real, inside a small
 # VM whose kernel has only the unified hierarchy (shared/tools/cgroup2-vm), together with the
-# pool's own end-to-end limits test (test/limits.test.ts: real bwrap, real Vitest), twice:
+# pool's own end-to-end limits test (test/limits.test.ts: real bwrap, real Vitest) and the machine
+# probe (test/probe/probe.test.ts: the cgroup facts doctor and the banner report), twice:
 #   1. as root, in the root cgroup (our subtree at the hierarchy root);
 #   2. as an unprivileged user in a delegated cgroup, created and chowned by root the way
 #      systemd's Delegate=yes does (the directory plus cgroup.procs, cgroup.subtree_control and
@@ -24,7 +25,7 @@ start=$(date +%s)
 guest=$(cat <<'GUEST'
 set -eu
 export NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false CI=true
-FILES="test/cgroup/real.test.ts test/cgroup/delegation.test.ts test/cgroup/unavailable.test.ts test/limits.test.ts"
+FILES="test/cgroup/real.test.ts test/cgroup/delegation.test.ts test/cgroup/unavailable.test.ts test/limits.test.ts test/probe/probe.test.ts"
 echo "== cgroup v2, root: $(cat /proc/self/cgroup) =="
 node_modules/.bin/vitest run --reporter=verbose $FILES
 node bench/cgroup-cpu.mjs 0.5 2

@@ -12,6 +12,7 @@ import { baseDir, RelayDirs } from '../src/relay/dirs.js'
 import { cgroupDirsOf } from './cgroup/helpers.js'
 // @ts-expect-error a plain script, shared with .ci/run
 import { freePort } from '../scripts/test-services.mjs'
+import { NO_USERNS, withoutLibseccomp } from './helpers/nsjail-cli.js'
 
 const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
 const ROOT = path.join(FIXTURES, 'configured')
@@ -81,22 +82,36 @@ test('bwrap missing: one message with how to install it, no hang', async () => {
   const run = await cli({ bwrap: '/nonexistent/bwrap' })
   expect(run.code).not.toBe(0)
   expect(count(run.output, 'bubblewrap (/nonexistent/bwrap) was not found (option `bwrap`)')).toBe(1)
-  expect(run.output).toContain('apt-get install bubblewrap')
+  expect(run.output).toContain('apt-get install -y bubblewrap')
   expect(run.ms).toBeLessThan(30_000)
 })
 
 test('user namespaces refused: one message with what was tried and the fixes', async () => {
   // A machine where creating user namespaces fails, as under Docker's default seccomp profile or
   // Ubuntu's AppArmor restriction: inside this bwrap, no further user namespace can be made.
-  const noUserns = ['bwrap', '--unshare-user', '--uid', '1000', '--gid', '1000', '--disable-userns', '--bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--']
-  const run = await cli({}, [], noUserns)
+  const run = await cli({}, [], NO_USERNS)
   expect(run.code).not.toBe(0)
   expect(count(run.output, 'could not create the sandbox\'s namespaces')).toBe(1)
   expect(run.output).toContain('Tried: bwrap --unshare-user')
+  expect(run.output).not.toContain('    at ') // the message is the whole story: no stack trace
   expect(run.output).toContain('bwrap said: bwrap: Creating new namespace failed')
-  expect(run.output).toContain('kernel.apparmor_restrict_unprivileged_userns=0')
-  expect(run.output).toContain('--security-opt seccomp=unconfined')
+  // The cause this machine shows (bwrap's ENOSPC), and its fix only.
+  expect(run.output).toContain('Likely cause: this process runs inside a sandbox or container that forbids creating more namespaces')
+  expect(run.output).toContain('run the tests outside that sandbox, or as root inside it')
+  expect(run.output).not.toContain('kernel.apparmor_restrict_unprivileged_userns')
   expect(run.output).not.toContain('Test Files')
+})
+
+test('libseccomp not loadable: one message with how to install it; seccomp: false runs', async () => {
+  const run = await cli({}, [], withoutLibseccomp())
+  expect(run.code).not.toBe(0)
+  expect(count(run.output, 'the seccomp filter (on by default) cannot be used: seccomp is enabled but libseccomp is not installed (')).toBe(1)
+  expect(run.output).toMatch(/\n {2}- (in the image: RUN )?(sudo )?apt-get update && (sudo )?apt-get install -y libseccomp2\n/)
+  expect(run.output).toContain('  - or turn the filter off with `seccomp: false`')
+  expect(run.output).not.toContain('Test Files')
+  const off = await cli({ seccomp: false }, ['one'], withoutLibseccomp())
+  expect(off.output).toContain('Test Files  1 passed')
+  expect(off.code).toBe(0)
 })
 
 /** The relay directories of the run of process `pid` (named after it). */

@@ -23,6 +23,7 @@
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { SandboxUnavailableError } from '../policy/errors.js'
+import { cgroupFix, cpuFix, type FixHost } from '../probe/fixes.js'
 import * as cgfs from './cgroupfs.js'
 import {
   CONTROLLERS,
@@ -44,7 +45,6 @@ import {
   ownedDirName,
   ownerIsGone,
   parseOwnedDirName,
-  UNKNOWN_PID_NS,
 } from './plan.js'
 import type { Limits } from './types.js'
 import { currentOwner, startTimeOf } from './owner.js'
@@ -74,6 +74,8 @@ export interface CgroupRun {
   readonly version: 1 | 2
   /** Controllers that are enforced (cpu may be missing, e.g. in a systemd user delegation). */
   readonly controllers: readonly Controller[]
+  /** Why cpu is not enforced, when it is not. */
+  readonly cpuMissing: string | null
   /** This run's directories (v2: one; v1: one per hierarchy). */
   readonly dirs: readonly string[]
   createWorker(limits: Limits): Promise<WorkerCgroup>
@@ -91,26 +93,22 @@ function warnOnce(warn: (message: string) => void, message: string): void {
   warn(message)
 }
 
+/** The outcome of trying to set up this run's cgroups: the run, or why there is none. */
+export type CgroupOpening =
+  | { run: CgroupRun; reason?: undefined; version?: undefined }
+  | { run: null; reason: string; version: 1 | 2 | null }
+
 /**
- * Opens this run's cgroups. `false`: null, nothing touched. `'auto'`: null plus one warning when no
- * cgroup is writable. `'required'`: throws SandboxUnavailableError then. In both cases the text
- * names the reason, what is not enforced and how to enable it. Stale directories of runs whose
- * process is gone are reaped on the way.
+ * Tries to set up this run's cgroups (stale directories of runs whose process is gone are reaped on
+ * the way). Never throws for a machine without a writable cgroup: it says why instead.
  */
-export async function openCgroups(mode: CgroupsMode, warn: (message: string) => void): Promise<CgroupRun | null> {
-  if (mode === false) return null
-  if (mode !== 'auto' && mode !== 'required') throw new TypeError(`openCgroups: bad mode ${String(mode)}`)
+export function tryOpenCgroups(warn: (message: string) => void = () => {}): CgroupOpening {
   let setup: Setup
   try {
     setup = setUp()
   } catch (error) {
     if (!(error instanceof Unavailable)) throw error
-    const text = unavailableText(error.reason, error.version)
-    if (mode === 'required') {
-      throw new SandboxUnavailableError(`\`cgroups: 'required'\`, but ${text}`)
-    }
-    warnOnce(warn, `vitest-pool-nsjail: ${text} Tests run without these limits; \`cgroups: false\` silences this warning, \`cgroups: 'required'\` makes it an error.`)
-    return null
+    return { run: null, reason: error.reason, version: error.version }
   }
   const run = new Run(setup, warn)
   openRuns.add(run)
@@ -118,7 +116,27 @@ export async function openCgroups(mode: CgroupsMode, warn: (message: string) => 
     exitHandlerInstalled = true
     process.on('exit', closeAllSync)
   }
-  return run
+  return { run }
+}
+
+/**
+ * What a `cgroups` mode makes of an opening: the run, or null. `'auto'`: null plus one warning when
+ * no cgroup is writable. `'required'`: throws SandboxUnavailableError then. In both cases the text
+ * names the reason, what is not enforced and how to enable it, for `host` when its facts are known.
+ */
+export function applyCgroupsMode(opening: CgroupOpening, mode: 'auto' | 'required', warn: (message: string) => void, host: FixHost = null): CgroupRun | null {
+  if (mode !== 'auto' && mode !== 'required') throw new TypeError(`openCgroups: bad mode ${String(mode)}`)
+  if (opening.run) return opening.run
+  const text = unavailableText(opening.reason, opening.version, host)
+  if (mode === 'required') throw new SandboxUnavailableError(`\`cgroups: 'required'\`, but ${text}`)
+  warnOnce(warn, `vitest-pool-nsjail: ${text} Tests run without these limits; \`cgroups: false\` silences this warning, \`cgroups: 'required'\` makes it an error.`)
+  return null
+}
+
+/** tryOpenCgroups() under a `cgroups` mode (`false`: null, nothing touched). */
+export async function openCgroups(mode: CgroupsMode, warn: (message: string) => void): Promise<CgroupRun | null> {
+  if (mode === false) return null
+  return applyCgroupsMode(tryOpenCgroups(warn), mode, warn)
 }
 
 /** closeSync() of every run still open in this process. Installed as a process 'exit' handler. */
@@ -129,16 +147,8 @@ export function closeAllSync(): void {
 const openRuns = new Set<Run>()
 let exitHandlerInstalled = false
 
-export function unavailableText(reason: string, version: 1 | 2 | null): string {
-  const hint =
-    version === 1
-      ? 'run Vitest as root, or inside cgroups created for your user beforehand ' +
-        '(e.g. `sudo cgcreate -a $USER -t $USER -g memory,pids,cpu:vitest`, then `cgexec -g memory,pids,cpu:vitest npx vitest`)'
-      : 'run Vitest in a cgroup delegated to you: `systemd-run --user --scope -p Delegate=yes npx vitest`; ' +
-        'or run it as root; or start it from a shell moved into a cgroup created for your user beforehand ' +
-        '(`sudo mkdir /sys/fs/cgroup/vitest && sudo chown $USER /sys/fs/cgroup/vitest{,/cgroup.procs,/cgroup.subtree_control,/cgroup.threads} ' +
-        '&& echo $$ | sudo tee /sys/fs/cgroup/vitest/cgroup.procs`)'
-  return `no writable cgroup is available (${reason}), so \`limits\` (memory, pids, cpu) cannot be enforced. To enable them, ${hint}.`
+export function unavailableText(reason: string, version: 1 | 2 | null, host: FixHost = null): string {
+  return `no writable cgroup is available (${reason}), so \`limits\` (memory, pids, cpu) cannot be enforced. To enable them, ${cgroupFix(version, host).join('; ')}.`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -501,6 +511,7 @@ function isDescendant(pid: number, of: number): boolean {
 class Run implements CgroupRun {
   readonly version: 1 | 2
   readonly controllers: readonly Controller[]
+  readonly cpuMissing: string | null
   readonly dirs: readonly string[]
   private readonly workers = new Set<Worker>()
   private next = 0
@@ -513,12 +524,13 @@ class Run implements CgroupRun {
     this.version = setup.version
     this.controllers = CONTROLLERS.filter((c) => setup.hierarchies.some((h) => h.controllers.includes(c)))
     this.dirs = setup.hierarchies.map((h) => h.runDir)
+    this.cpuMissing = setup.cpuMissing
   }
 
   async createWorker(limits: Limits): Promise<WorkerCgroup> {
     if (this.closed) throw new Error('vitest-pool-nsjail: createWorker() after the cgroup run was closed')
     if (limits.cpu !== null && this.setup.cpuMissing) {
-      warnOnce(this.warn, `vitest-pool-nsjail: \`limits.cpu\` is not enforced: ${this.setup.cpuMissing}.`)
+      warnOnce(this.warn, `vitest-pool-nsjail: \`limits.cpu\` is not enforced: ${this.setup.cpuMissing}. To enforce it, ${cpuFix(this.version).join('; ')}.`)
     }
     const needed = controllersFor(limits)
     const name = `w-${++this.next}`

@@ -2,6 +2,7 @@
  * Per-worker cgroups (memory, pids, cpu) on cgroup v2 and v1, as root or rootless.
  *
  *   const run = await openCgroups(options.cgroups ?? 'auto', warn)   // once, before any test
+ *     (or, in two steps: the probe's tryOpenCgroups(), then applyCgroupsMode(opening, mode, warn))
  *   const cg = await run?.createWorker(policy.limits)                 // per sandboxed worker
  *   spawn(...enterCommand(cg?.procsFiles ?? [], bwrapArgv))           // joins, then execs bwrap
  *   …worker exits… → await cg.killReason(); await cg.remove()
@@ -22,9 +23,12 @@ export {
 export { ENTER_FAILED_EXIT_CODE, ENTER_FAILED_MESSAGE, enterCommand } from './enter.js'
 export {
   BASE_DIR_NAME,
+  applyCgroupsMode,
   closeAllSync,
   openCgroups,
+  tryOpenCgroups,
   unavailableText,
+  type CgroupOpening,
   type CgroupRun,
   type CgroupsMode,
   type WorkerCgroup,

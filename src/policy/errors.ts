@@ -78,9 +78,15 @@ export class Problems {
 
 /** A sandbox that cannot be built on this machine (missing bwrap, user namespaces refused, …). */
 export class SandboxUnavailableError extends Error {
-  constructor(message: string) {
+  /** What is wrong, without the advice: for reports that print the fix apart (`doctor`). */
+  declare readonly fact: string
+
+  constructor(message: string, fact = message) {
     super(`vitest-pool-nsjail: ${message}`)
     this.name = 'SandboxUnavailableError'
+    hidden(this, { fact })
+    // The message says what to do; where in our code the machine was found wanting helps nobody.
+    this.stack = `${this.name}: ${this.message}`
   }
 }
 

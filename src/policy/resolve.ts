@@ -20,10 +20,14 @@ const BASE_POLICY: Omit<Policy, 'seccomp' | 'limits' | 'budgets'> = {
 }
 
 export interface PolicyResolver {
+  /** The policy of a file that no rule matches. */
+  readonly topLevel: Policy
   /** The policy for one test file (absolute path). */
   forFile(file: string): Policy
   /** A string equal for two files exactly when their policies are equal. */
   keyForFile(file: string): string
+  /** The rules that match the file, in the order they apply: `['rules[0]', 'rules[2]']`. */
+  rulesForFile(file: string): string[]
 }
 
 /** The top-level options and each rule, with the prefix their option paths carry in messages. */
@@ -69,9 +73,9 @@ export function createPolicyResolver(options: NsjailOptions, root: string): Poli
     rule,
     matches: picomatch(Array.isArray(rule.files) ? rule.files : [rule.files], { dot: true }),
   }))
-  const cache = new Map<string, { policy: Policy; key: string }>()
+  const cache = new Map<string, { policy: Policy; key: string; rules: string[] }>()
   // Policies are built once per distinct set of matching rules, so the per-file cost is the glob test.
-  const byRuleSet = new Map<string, { policy: Policy; key: string }>()
+  const byRuleSet = new Map<string, { policy: Policy; key: string; rules: string[] }>()
 
   function lookup(file: string) {
     let hit = cache.get(file)
@@ -82,7 +86,7 @@ export function createPolicyResolver(options: NsjailOptions, root: string): Poli
     hit = byRuleSet.get(ruleSet)
     if (!hit) {
       const policy = matched.reduce((p, r) => apply(p, r.rule, r.at, root), top)
-      hit = { policy, key: JSON.stringify(policy) }
+      hit = { policy, key: JSON.stringify(policy), rules: matched.map((r) => r.at) }
       byRuleSet.set(ruleSet, hit)
     }
     cache.set(file, hit)
@@ -90,8 +94,10 @@ export function createPolicyResolver(options: NsjailOptions, root: string): Poli
   }
 
   return {
+    topLevel: top,
     forFile: (file) => lookup(file).policy,
     keyForFile: (file) => lookup(file).key,
+    rulesForFile: (file) => lookup(file).rules,
   }
 }
 
@@ -106,4 +112,23 @@ export function resolveUser(option: UserOption | undefined, owner: { uid: number
   if (option === 'nobody') return nobody
   if (typeof option === 'object') return { uid: option.uid, gid: option.gid }
   return owner.uid !== 0 ? { uid: owner.uid, gid: owner.gid } : nobody
+}
+
+/** Files that share a policy, in order of first appearance. */
+export interface PolicyGroupOfFiles {
+  policy: Policy
+  /** The rules that shaped it (none: the top-level options). */
+  rules: string[]
+  files: string[]
+}
+
+export function groupFilesByPolicy(resolver: PolicyResolver, files: Iterable<string>): PolicyGroupOfFiles[] {
+  const groups = new Map<string, PolicyGroupOfFiles>()
+  for (const file of files) {
+    const key = resolver.keyForFile(file)
+    const group = groups.get(key)
+    if (group) group.files.push(file)
+    else groups.set(key, { policy: resolver.forFile(file), rules: resolver.rulesForFile(file), files: [file] })
+  }
+  return [...groups.values()]
 }

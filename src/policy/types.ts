@@ -65,6 +65,12 @@ export interface NsjailOptions extends SandboxOptions {
   bwrap?: string
   /** `'auto'` (default): use cgroups when one is writable, warn otherwise; `'required'`: fail without; `false`: never. */
   cgroups?: 'auto' | 'required' | false
+  /**
+   * On a machine that cannot sandbox at all (not Linux, no bubblewrap, user namespaces refused):
+   * `'error'` (default) fails the run; `'warn'` runs it in Vitest's forks pool, unsandboxed, with one
+   * loud warning saying why and how to fix it.
+   */
+  onUnsupported?: 'error' | 'warn'
   /** Later rules override earlier ones for the files they match. */
   rules?: Rule[]
   /**

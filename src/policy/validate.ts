@@ -155,6 +155,9 @@ const TOP: Record<string, Validator> = {
       throw new OptionError(option, value, "the path of a JSON file to write the sandbox's report to, e.g. 'nsjail-report.json'")
     }
   },
+  onUnsupported: (value, option) => {
+    if (value !== 'error' && value !== 'warn') throw new OptionError(option, value, `'error' (fail on a machine that cannot sandbox) or 'warn' (run unsandboxed, with a warning)`)
+  },
   rules: (value, option, problems) => {
     if (!Array.isArray(value)) throw new OptionError(option, value, 'an array of { files, ...options }')
     value.forEach((rule: unknown, i: number) => {

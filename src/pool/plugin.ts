@@ -6,20 +6,28 @@
 import type { Plugin } from 'vite'
 // Brings in Vitest's augmentation of Vite's Plugin type (the configureVitest hook).
 import type {} from 'vitest/config'
-import type { PoolRunnerInitializer, TestProject } from 'vitest/node'
+import type { PoolRunnerInitializer, TestProject, Vitest } from 'vitest/node'
 import { hasOwnPlugin, injectIntoInlineProjects, projectsWithoutRunner } from './projects.js'
 import { validateOptions } from '../policy/validate.js'
 import type { NsjailOptions } from '../policy/types.js'
-import { NsjailPoolWorker } from './worker.js'
+import { bannerReporter } from './banner-reporter.js'
+import { ChosenWorker } from './chosen-worker.js'
+import { inspecting } from './inspect-mode.js'
 import { PoolShared } from './shared.js'
 import { sourceMapGuard } from './source-map-guard.js'
 
 export const POOL_NAME = 'nsjail'
 
-function runner(shared: PoolShared): PoolRunnerInitializer {
+/** Our runner, carrying its options for `vitest-pool-nsjail doctor|explain` (they find it in a project's config). */
+export interface NsjailRunner extends PoolRunnerInitializer {
+  readonly nsjailOptions: NsjailOptions
+}
+
+function runner(shared: PoolShared): NsjailRunner {
   return {
     name: POOL_NAME,
-    createPoolWorker: (poolOptions) => new NsjailPoolWorker(poolOptions, shared),
+    createPoolWorker: (poolOptions) => new ChosenWorker(poolOptions, shared),
+    nsjailOptions: shared.options,
   }
 }
 
@@ -38,9 +46,16 @@ export function nsjail(options: NsjailOptions = {}): Plugin {
   const shared = new PoolShared(validateOptions(options))
   const guard = sourceMapGuard(options)
   const initializer = runner(shared)
-  const serve = (project: TestProject) => {
+  const bannered = new WeakSet<Vitest>()
+  const serve = (project: TestProject, vitest: Vitest) => {
     project.config.poolRunner = initializer
-    shared.attachReport(project.vitest)
+    // doctor and explain load the config to read the options; they probe the machine themselves.
+    if (inspecting()) return
+    if (!bannered.has(vitest)) {
+      bannered.add(vitest)
+      vitest.config.reporters.push(bannerReporter(shared, initializer, vitest))
+    }
+    shared.attachReport(vitest)
     return shared.preflight(project)
   }
   const companion: Plugin = {
@@ -50,8 +65,8 @@ export function nsjail(options: NsjailOptions = {}): Plugin {
       // A project whose own config (or extended file) has the plugin is served by that one.
       const own = hasOwnPlugin(project, PLUGIN_NAME, companion)
       await Promise.all([
-        !own && project.config.pool === POOL_NAME ? serve(project) : undefined,
-        projectsWithoutRunner(vitest, POOL_NAME).then((projects) => Promise.all(projects.map(serve))),
+        !own && project.config.pool === POOL_NAME ? serve(project, vitest) : undefined,
+        projectsWithoutRunner(vitest, POOL_NAME).then((projects) => Promise.all(projects.map((p) => serve(p, vitest)))),
       ])
     },
   }
@@ -61,9 +76,9 @@ export function nsjail(options: NsjailOptions = {}): Plugin {
     config(config) {
       injectIntoInlineProjects(config, companion)
     },
-    async configureVitest({ project }) {
+    async configureVitest({ project, vitest }) {
       if (project.config.pool !== POOL_NAME) return
-      await serve(project)
+      await serve(project, vitest)
     },
   }
 }

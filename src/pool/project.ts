@@ -1,5 +1,5 @@
 /**
- * Per-project facts the sandbox plans need, gathered once (effectful: realpath, mkdir, bwrap probe):
+ * Per-project facts the sandbox plans need, gathered once (effectful: realpath, mkdir):
  * the policy resolver, the identity, and the host paths every worker of the project must see.
  */
 import { existsSync, mkdirSync, realpathSync } from 'node:fs'
@@ -10,7 +10,8 @@ import { createPolicyResolver, optionLayers, type PolicyResolver } from '../poli
 import { OptionError, Problems } from '../policy/errors.js'
 import type { NsjailOptions } from '../policy/types.js'
 import { compileSeccomp, validateSeccompOption } from '../seccomp/index.js'
-import { gitRepository, nodeModulesChain, probeBwrap, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
+import { gitRepository, nodeModulesChain, probeHostLayout, sandboxIdentity, withRealpath, type Bwrap } from '../isolate/host.js'
+import { checkApiServer, checkForwardTargets, type ApiServer } from '../relay/preflight.js'
 import type { HostLayout } from '../isolate/plan.js'
 import type { Identity } from '../isolate/etc.js'
 import { preloads } from '../isolate/preload.js'
@@ -20,7 +21,6 @@ import { checkEnvFiles } from './env-files.js'
 import { checkProjectReadable } from './readable.js'
 import { vitestFileMatcher, type VitestFileMatcher } from '../channel/file-targets.js'
 import { projectVitestFiles } from '../channel/sandbox-host-io.js'
-import { checkApiServer, checkForwardTargets, forwardsBanner, type ApiServer } from '../relay/preflight.js'
 
 export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
@@ -55,7 +55,7 @@ export function configEnv(project: TestProject): Record<string, string> {
   return { ...(project.vitest.config.env as Record<string, string>), ...(project.config.env as Record<string, string>) }
 }
 
-/** What can be checked before any test runs: options against the host, and bwrap on this machine. */
+/** What is known before any test runs: options checked against the host, bwrap found usable. */
 export interface Preflight {
   root: string
   resolver: PolicyResolver
@@ -80,28 +80,32 @@ function compileSeccompOptions(options: NsjailOptions, problems: Problems): void
 }
 
 /**
- * Everything that can be found wrong before any test runs is reported at once: option values
- * against the host, folders and files the sandbox user could not use. Only then are missing
- * `fs.writable` folders created, and bwrap is probed on this machine.
+ * Everything that can be found wrong with the options before any test runs, reported at once:
+ * option values against the host, folders and files the sandbox user could not use (seccomp rules
+ * compile unless libseccomp is known to be missing). Creates nothing; returns the missing
+ * `fs.writable` folders to create. Throws OptionsError.
  */
-export async function preflightProject(project: TestProject, options: NsjailOptions): Promise<Preflight> {
+export async function checkProjectOptions(project: TestProject, options: NsjailOptions, identity: Identity, seccomp = true): Promise<string[]> {
   const root = project.config.root
-  const resolver = createPolicyResolver(options, root)
-  const identity = sandboxIdentity(root, options.user)
   const problems = new Problems()
   checkReadonlyExist(options, root, problems)
   const missingWritable = checkWritable(options, root, identity, problems)
   checkEnvFiles(options, process.env, configEnv(project), root, identity, problems)
   checkForwardTargets(options, root, problems)
   checkApiServer(options, project.vitest.config.api as ApiServer | undefined, problems)
-  compileSeccompOptions(options, problems)
+  if (seccomp) compileSeccompOptions(options, problems)
   const unreadable = await checkProjectReadable(project, root, identity)
   if (unreadable) problems.add(unreadable)
   problems.throwIfAny()
-  createWritable(missingWritable, identity)
-  const banner = forwardsBanner(options)
-  if (banner.length) project.vitest.logger.log(banner.join('\n'))
-  const bwrap = await probeBwrap(options.bwrap, identity)
+  return missingWritable
+}
+
+/** Checks the options, then creates the missing `fs.writable` folders. `bwrap`: the binary the run's machine check found usable. */
+export async function preflightProject(project: TestProject, options: NsjailOptions, bwrap: Bwrap): Promise<Preflight> {
+  const root = project.config.root
+  const resolver = createPolicyResolver(options, root)
+  const identity = sandboxIdentity(root, options.user)
+  createWritable(await checkProjectOptions(project, options, identity), identity)
   return { root, resolver, identity, bwrap, host: probeHostLayout(), gitRepositories: gitRepository(root) }
 }
 

@@ -6,11 +6,8 @@ import type { ChildProcess } from 'node:child_process'
 import type { Duplex } from 'node:stream'
 import path from 'node:path'
 import type { PoolOptions } from 'vitest/node'
-import { planLaunch, type PlanInput } from '../isolate/plan.js'
-import { findConcealed } from '../isolate/find-concealed.js'
 import { launch } from '../isolate/launch.js'
 import { reaped } from '../isolate/reap-sandboxes.js'
-import { CLOSE_INHERITED_FDS } from '../isolate/inherited-fds.js'
 import { CHANNEL_FD } from '../worker/channel.js'
 import { Connection } from '../channel/connection.js'
 import { ChannelViolation } from '../channel/frames.js'
@@ -24,15 +21,16 @@ import { formatDuration } from '../cgroup/limits.js'
 import { isFsRequest } from '../channel/write-bridge.js'
 import { SandboxHostIo } from '../channel/sandbox-host-io.js'
 import type { PoolShared } from './shared.js'
-import { configEnv, type ProjectSandbox } from './project.js'
+import type { ProjectSandbox } from './project.js'
+import { sandboxPlan } from './sandbox-plan.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
-import type { TcpAddress } from '../relay/protocol.js'
 import { SandboxReport } from '../report/sandbox-report.js'
 import { isHint } from '../report/hints.js'
 import { stopOf } from '../report/limits.js'
 import { auditRecorder } from '../audit/recorder.js'
 import { Recording } from '../audit/record.js'
+import type { TcpAddress } from '../relay/protocol.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
@@ -93,38 +91,25 @@ export class Sandbox {
 
   async start(startRequest: StartRequest): Promise<void> {
     const { project, options, shared } = this.init
-    const recorder = auditRecorder()
-    recorder?.usedOptions(shared.options)
+    const specifics = {
+      distPath: options.distPath,
+      execArgv: options.execArgv,
+      workerEnv: options.env,
+      seccomp: null,
+      // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.
+      hide: shared.reportFiles(options.project),
+    }
     // Under the audit command the sandbox runs in record mode (src/audit/record.ts): launched with
     // its fences opened, judged against its own policy.
-    // First of all, the worker closes the descriptors it inherited by accident.
-    const command = [project.node, '--require', CLOSE_INHERITED_FDS, ...options.execArgv, ...shared.workerEntry(options)]
-    const planned = (policy: Policy, extra: Partial<PlanInput> = {}) => planLaunch({
-      policy,
-      identity: project.identity,
-      host: project.host,
-      root: project.root,
-      needs: project.needs,
-      command,
-      workerEnv: options.env,
-      configEnv: configEnv(options.project),
-      seccomp: null,
-      gitRepositories: project.gitRepositories,
-      concealed: findConcealed({
-        root: project.root,
-        mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable, ...(extra.optionalReadonly ?? [])],
-        // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.
-        hide: [...policy.fs.hide, ...shared.reportFiles(options.project)],
-      }),
-      ...extra,
-    })
+    const recorder = auditRecorder()
+    recorder?.usedOptions(shared.options)
     const recording = recorder && new Recording(recorder, {
       policy: this.init.policy,
       identity: project.identity,
       root: project.root,
       files: this.init.files,
       project: options.project.name,
-      plan: (policy) => planned(policy),
+      plan: (policy) => sandboxPlan(project, options.project, policy, specifics),
     })
     this.recording = recording
     const policy = recording?.policy ?? this.init.policy
@@ -143,12 +128,13 @@ export class Sandbox {
       vitestFile: project.vitestFile,
     })
     this.io = io
-    const plan = planned(policy, {
-      command: recording?.command(command) ?? command,
+    const plan = sandboxPlan(project, options.project, policy, {
+      ...specifics,
       seccomp: this.resources.seccomp,
       privateMounts: [...io.mounts, ...(recording?.mounts() ?? [])],
-      optionalReadonly: recording?.shown,
       relay: this.resources.relay ?? undefined,
+      optionalReadonly: recording?.shown,
+      wrapCommand: recording && ((command) => recording.command(command)),
     })
     // A relay that cannot start (the debugger's port taken on the host) fails this sandbox alone.
     await this.resources.attach(plan, io.attach(plan.access.writable)).catch(async (error) => {

@@ -3,12 +3,13 @@
  * first sandbox), and the per-sandbox resources built from a policy.
  */
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject, Vitest } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
 import { createFirewall } from '../channel/firewall/index.js'
 import { LateEnvNotes } from './late-env.js'
-import { enterCommand, openCgroups, type CgroupRun } from '../cgroup/index.js'
+import { enterCommand } from '../cgroup/index.js'
+import { checkMachine, type RunMachine } from './machine.js'
 import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
@@ -25,14 +26,13 @@ import type { TcpAddress } from '../relay/protocol.js'
 const TEARDOWN_GRACE_MS = 6_000
 
 const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environment.js', import.meta.url))
-const WORKER_ENTRY = fileURLToPath(new URL('../worker/entry.js', import.meta.url))
 const RELAY_PRELOAD = fileURLToPath(new URL('../relay/inside/preload.js', import.meta.url))
 
 export class PoolShared {
-  private readonly preflights = new WeakMap<TestProject, Promise<Preflight>>()
+  private readonly preflights = new WeakMap<TestProject, Promise<Preflight | null>>()
   private readonly projects = new WeakMap<TestProject, Promise<ProjectSandbox>>()
-  /** This run's cgroups (one per process; null when not available or turned off). */
-  private cgroups?: Promise<CgroupRun | null>
+  /** This run's machine check (probe, verdict, cgroups), once; forgotten when Vitest closes. */
+  private machine?: Promise<RunMachine>
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
   private readonly lateEnv = new LateEnvNotes()
@@ -77,36 +77,44 @@ export class PoolShared {
   /**
    * Checks options and machine for a project, once. The plugin awaits this in configureVitest, so a
    * missing bwrap or a refused user namespace fails the run once, before any test file is scheduled.
+   * null: the run is unsandboxed (`onUnsupported: 'warn'` on a machine that cannot sandbox).
    */
-  preflight(project: TestProject): Promise<Preflight> {
+  preflight(project: TestProject): Promise<Preflight | null> {
     // Runs before any globalSetup: what is in the environment now was not set by one.
     this.lateEnv.settle()
     return memo(this.preflights, project, async () => {
-      // cgroups: 'required' without a writable cgroup fails here; 'auto' warns once and runs on.
-      if (!this.cgroups) {
-        const cgroups = openCgroups(this.options.cgroups ?? 'auto', (message) => project.vitest.logger.warn(message))
-        this.cgroups = cgroups
-        // The run's cgroup directories go when Vitest closes (and at process exit, whatever happens).
-        project.vitest.onClose(async () => {
-          if (this.cgroups === cgroups) this.cgroups = undefined
-          // Vitest stops its workers while it runs these hooks: let them finish their teardown
-          // before closing the cgroups kills whatever is still inside.
-          await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
-          await (await cgroups.catch(() => null))?.close()
-          this.debuggers.close()
-          this.relayDirs.closeSync()
-        })
-      }
-      const [preflight] = await Promise.all([preflightProject(project, this.options), this.cgroups])
-      return preflight
+      const machine = await this.checkMachine(project)
+      return machine.unsandboxed ? null : preflightProject(project, this.options, machine.bwrap)
     })
   }
 
+  /** The probe of this run and what it means for these options (warnings go to Vitest's logger). */
+  checkMachine(project: TestProject): Promise<RunMachine> {
+    if (!this.machine) {
+      const machine = checkMachine(this.options, project.config.root, (message) => project.vitest.logger.warn(message))
+      this.machine = machine
+      // The run's cgroup and relay directories go when Vitest closes (and at process exit, whatever happens).
+      project.vitest.onClose(async () => {
+        if (this.machine === machine) this.machine = undefined
+        // Vitest stops its workers while it runs these hooks: let them finish their teardown
+        // before closing the cgroups kills whatever is still inside.
+        await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
+        await (await machine.catch(() => null))?.cgroups?.close()
+        this.debuggers.close()
+        this.relayDirs.closeSync()
+      })
+    }
+    return this.machine
+  }
+
+  /** The project's sandbox facts; only for a sandboxed run (see preflight). */
   project(pool: PoolOptions): Promise<ProjectSandbox> {
     return memo(this.projects, pool.project, async () => {
       const note = this.lateEnv.note(pool.env, this.options)
       if (note) pool.project.vitest.logger.warn(note)
-      return prepareProject(pool.project, await this.preflight(pool.project), pool.distPath, pool.execArgv)
+      const preflight = await this.preflight(pool.project)
+      if (!preflight) throw new Error('vitest-pool-nsjail: a sandboxed worker was started in an unsandboxed run')
+      return prepareProject(pool.project, preflight, pool.distPath, pool.execArgv)
     })
   }
 
@@ -117,10 +125,6 @@ export class PoolShared {
     return { ...start, context: { ...start.context, config: { ...config, snapshotEnvironment: SNAPSHOT_ENVIRONMENT } } }
   }
 
-  /** Our worker entry and the Vitest runtime it runs (the project's own Vitest, by its dist path). */
-  workerEntry(pool: PoolOptions): string[] {
-    return [WORKER_ENTRY, pathToFileURL(path.resolve(pool.distPath, 'worker.js')).href]
-  }
 
 
   log(message: string): void {
@@ -130,7 +134,7 @@ export class PoolShared {
   /** `seccomp: 'log'`: the audit's record mode (the filter logs what it would refuse). */
   async resources(policy: Policy, files: string[], inspector: TcpAddress | null, seccomp: 'enforce' | 'log' = 'enforce'): Promise<SandboxResources> {
     const { memory, pids, cpu } = policy.limits
-    const run = await this.cgroups
+    const run = (await this.machine)?.cgroups
     const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
     let released!: () => void
     const inUse = new Promise<void>((resolve) => (released = resolve))

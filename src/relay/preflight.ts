@@ -7,9 +7,8 @@ import { existsSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { OptionError, type Problems } from '../policy/errors.js'
 import { optionLayers } from '../policy/resolve.js'
-import type { NsjailOptions, Rule } from '../policy/types.js'
+import type { NsjailOptions } from '../policy/types.js'
 import { isLoopback, parseForwards, type ForwardOption } from './entries.js'
-import { describeForwards } from './plan.js'
 
 /** Vitest's API/UI server, as its resolved config describes it (`middlewareMode` when there is none). */
 export interface ApiServer {
@@ -87,15 +86,3 @@ export function checkApiServer(options: NsjailOptions, api: ApiServer | undefine
   }
 }
 
-/** The banner lines naming what is forwarded, per set of files; empty when nothing is. */
-export function forwardsBanner(options: NsjailOptions): string[] {
-  const lines: string[] = []
-  for (const { at, layer } of optionLayers(options)) {
-    if (typeof layer.network !== 'object') continue
-    const rule = layer as Partial<Rule>
-    const files = rule.files ? `${at.slice(0, -1)} (${[rule.files].flat().join(', ')})` : 'all files'
-    const forwards = describeForwards(parseForwards(layer.network.forward))
-    lines.push(`  ${files}: ${forwards.length ? forwards.join(', ') : 'nothing'}`)
-  }
-  return lines.length ? ['vitest-pool-nsjail: host services forwarded into the sandboxes (network: { forward }):', ...lines] : []
-}

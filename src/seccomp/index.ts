@@ -6,6 +6,7 @@
  */
 import { OptionError, SandboxUnavailableError } from '../policy/errors.js'
 import { loadLibseccomp } from './libseccomp.js'
+import { seccompArchProblem } from '../probe/fixes.js'
 import { planFilter, SCMP_ACT_LOG, type FilterPlan, type PlannedAction, type SeccompArch } from './plan.js'
 import { DEFAULT_DENY, STRICT_ALLOW } from './presets.js'
 import type { SeccompPolicy } from './types.js'
@@ -72,7 +73,8 @@ function hostArch(native: SeccompArch | null): SeccompArch {
   const fromNode: Partial<Record<string, SeccompArch>> = { x64: 'x86_64', arm64: 'aarch64' }
   const arch = native ?? fromNode[process.arch]
   if (!arch) {
-    throw new SandboxUnavailableError(`seccomp filters are supported on x86_64 and aarch64 only (this is ${process.arch}); set \`seccomp: false\``)
+    const { why, fix } = seccompArchProblem(process.arch)
+    throw new SandboxUnavailableError(`${why}; ${fix.join('; ')}`, why)
   }
   return arch
 }

@@ -8,13 +8,17 @@ import os from 'node:os'
 import path from 'node:path'
 import { SandboxUnavailableError } from '../policy/errors.js'
 import { loadFirst, once } from '../native/load.js'
+import { libseccompFix } from '../probe/fixes.js'
 import type { FilterPlan, SeccompArch, SyscallResolver } from './plan.js'
 
 /** Oldest libseccomp with SCMP_ACT_KILL_PROCESS and SCMP_ACT_LOG. */
 export const MIN_VERSION = [2, 4, 0] as const
 
-const INSTALL_HINT =
-  'install libseccomp (Debian/Ubuntu: `apt-get install libseccomp2`; Fedora/RHEL: `dnf install libseccomp`; Alpine: `apk add libseccomp`; Arch: `pacman -S libseccomp`), or turn the filter off with `seccomp: false`'
+/** Said far from any probe of the host: every distribution's command. */
+const INSTALL_HINT = `install libseccomp (${libseccompFix(null).join('), ')}`
+
+/** libseccomp cannot be used: the fact, then how to get it. */
+const unusable = (fact: string) => new SandboxUnavailableError(`${fact}; ${INSTALL_HINT}.`, fact)
 
 export interface Libseccomp {
   /** e.g. `2.5.4`. */
@@ -31,7 +35,7 @@ type Fn = (...args: unknown[]) => unknown
 
 const library = once(
   () => openLibseccomp(),
-  (error) => (error instanceof SandboxUnavailableError ? error : new SandboxUnavailableError(`seccomp: could not use libseccomp: ${(error as Error).message}; ${INSTALL_HINT}.`)),
+  (error) => (error instanceof SandboxUnavailableError ? error : unusable(`seccomp: could not use libseccomp: ${(error as Error).message}`)),
 )
 
 /** libseccomp, loaded once; throws SandboxUnavailableError when missing, too old or unusable. */
@@ -59,7 +63,7 @@ export function openLibseccomp(candidates: readonly string[] = LIBRARY_NAMES): L
 
   const lib = loadFirst(koffi, candidates)
   if (typeof lib === 'string') {
-    throw new SandboxUnavailableError(`seccomp is enabled but libseccomp is not installed (${lib}); ${INSTALL_HINT}.`)
+    throw unusable(`seccomp is enabled but libseccomp is not installed (${lib})`)
   }
 
   const fn = (signature: string): Fn | null => {
@@ -84,17 +88,17 @@ export function openLibseccomp(candidates: readonly string[] = LIBRARY_NAMES): L
 
   const versionFn = fn('const vitest_pool_nsjail_scmp_version *seccomp_version(void)')
   if (!versionFn) {
-    throw new SandboxUnavailableError(`seccomp: libseccomp is older than 2.3 (no seccomp_version()); version ${MIN_VERSION.join('.')} or newer is needed: ${INSTALL_HINT}.`)
+    throw unusable(`seccomp: libseccomp is older than 2.3 (no seccomp_version()); version ${MIN_VERSION.join('.')} or newer is needed`)
   }
   const v = koffi.decode(versionFn(), scmpVersion) as { major: number; minor: number; micro: number }
   const version = `${v.major}.${v.minor}.${v.micro}`
   if (compareVersions([v.major, v.minor, v.micro], MIN_VERSION) < 0) {
-    throw new SandboxUnavailableError(`seccomp: libseccomp ${version} is too old (${MIN_VERSION.join('.')} or newer is needed for the kill-process and log actions); ${INSTALL_HINT}.`)
+    throw unusable(`seccomp: libseccomp ${version} is too old (${MIN_VERSION.join('.')} or newer is needed for the kill-process and log actions)`)
   }
 
   const required = (signature: string): Fn => {
     const f = fn(signature)
-    if (!f) throw new SandboxUnavailableError(`seccomp: libseccomp ${version} lacks ${signature.split('(')[0]!.split(' ').pop()}; ${INSTALL_HINT}.`)
+    if (!f) throw unusable(`seccomp: libseccomp ${version} lacks ${signature.split('(')[0]!.split(' ').pop()}`)
     return f
   }
   const api = {

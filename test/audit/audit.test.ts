@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { runFixture } from '../helpers/run-fixture.js'
 import { tempFixture, type TempFixture } from '../helpers/temp-fixture.js'
 
-const AUDIT = path.resolve(fileURLToPath(import.meta.url), '../../../dist/audit/main.js')
+const CLI = path.resolve(fileURLToPath(import.meta.url), '../../../dist/cli/main.js')
 
 let fixture: TempFixture
 let hostDir: string
@@ -41,7 +41,7 @@ afterAll(() => {
 
 function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AUDIT, ...args], {
+    const child = spawn(process.execPath, [CLI, 'audit', ...args], {
       cwd: fixture.root,
       env: { ...process.env, NO_COLOR: '1', AUDIT_HOST_FILE: hostFile, AUDIT_PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

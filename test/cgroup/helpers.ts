@@ -21,6 +21,7 @@ export function compileCgroupModule(): { index: string; dispose: () => void } {
     ...fs.readdirSync(join(repo, 'src/cgroup')).filter((f) => f.endsWith('.ts')).map((f) => join(repo, 'src/cgroup', f)),
     join(repo, 'src/policy/errors.ts'),
     join(repo, 'src/policy/suggest.ts'),
+    join(repo, 'src/probe/fixes.ts'),
   ]
   for (const source of sources) {
     const { outputText } = ts.transpileModule(fs.readFileSync(source, 'utf8'), {
@@ -32,7 +33,7 @@ export function compileCgroupModule(): { index: string; dispose: () => void } {
     fs.writeFileSync(target, outputText, { mode: 0o644 })
   }
   fs.writeFileSync(join(out, 'package.json'), '{"type":"module"}\n', { mode: 0o644 })
-  for (const dir of [join(out, 'src'), join(out, 'src/cgroup'), join(out, 'src/policy')]) fs.chmodSync(dir, 0o755)
+  for (const dir of [join(out, 'src'), join(out, 'src/cgroup'), join(out, 'src/policy'), join(out, 'src/probe')]) fs.chmodSync(dir, 0o755)
   return { index: join(out, 'src/cgroup/index.js'), dispose: () => fs.rmSync(out, { recursive: true, force: true }) }
 }
 

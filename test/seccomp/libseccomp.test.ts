@@ -47,8 +47,8 @@ describe('libseccomp', () => {
     const run = () => openLibseccomp(['/nonexistent/libseccomp.so.2'])
     expect(run).toThrow(SandboxUnavailableError)
     expect(run).toThrow(/libseccomp is not installed/)
-    expect(run).toThrow(/apt-get install libseccomp2/)
-    expect(run).toThrow(/dnf install libseccomp/)
+    expect(run).toThrow(/apt-get install -y libseccomp2/)
+    expect(run).toThrow(/dnf install -y libseccomp/)
     expect(run).toThrow(/seccomp: false/)
     // compileSeccomp passes the loader's error on.
     clearSeccompCache()

@@ -20,6 +20,8 @@ describe('validateOptions', () => {
     [{ env: { set: { A: 1 } } }, 'option `env.set.A` is 1; expected a string'],
     [{ hostname: 'bad host' }, 'option `hostname` is "bad host"'],
     [{ cgroups: 'yes' }, 'option `cgroups` is "yes"; expected \'auto\', \'required\' or false'],
+    [{ onUnsupported: 'ignore' }, 'option `onUnsupported` is "ignore"; expected \'error\' (fail on a machine that cannot sandbox) or \'warn\' (run unsandboxed, with a warning)'],
+    [{ rules: [{ files: 'a/**', onUnsupported: 'warn' }] }, 'option `rules[0].onUnsupported` is "warn"; expected one of the known options'],
     [{ rules: [{ network: 'host' }] }, 'option `rules[0].files` is undefined; expected a glob or a non-empty array of globs'],
     [{ rules: [{ files: 'a/**', network: 'wifi' }] }, 'option `rules[0].network` is "wifi"'],
     [{ rules: [{ files: 'a/**', bwrap: '/x' }] }, 'option `rules[0].bwrap` is "/x"; expected one of the known options'],

@@ -1,6 +1,6 @@
-/** The arguments of `vitest-pool-nsjail audit`, parsed. */
+/** `vitest-pool-nsjail audit`: its own options, and everything after `--` for Vitest. */
 import { parseArgs } from 'node:util'
-import { audit } from './command.js'
+import { audit } from '../audit/command.js'
 
 const USAGE = 'usage: vitest-pool-nsjail audit [--out FILE] [--force] [-- <vitest args>]\n'
 
