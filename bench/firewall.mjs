@@ -15,9 +15,9 @@ import { createScope } from '../dist/channel/scope.js'
 import { ByteBudget } from '../dist/channel/budgets.js'
 import { MessageBudgets } from '../dist/channel/message-budgets.js'
 import { sanitizeMessage } from '../dist/channel/sanitize.js'
-import { SandboxReport } from '../dist/report/sandbox-report.js'
-import { RunReport } from '../dist/report/run-report.js'
-import { isHint } from '../dist/report/hints.js'
+import { SandboxReport } from '../dist/violations/sandbox-report.js'
+import { RunReport } from '../dist/violations/run-report.js'
+import { isHint } from '../dist/violations/hints.js'
 import { createPolicyResolver } from '../dist/policy/resolve.js'
 
 const COUNT = Number(process.argv[2] ?? 100_000)

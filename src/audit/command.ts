@@ -8,7 +8,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseCLI, startVitest } from 'vitest/node'
-import { literal } from '../report/literal.js'
+import { literal } from '../violations/literal.js'
 import { AuditRecorder, type AuditResult } from './recorder.js'
 
 export const DEFAULT_OUT = 'nsjail.audit.json'

@@ -8,10 +8,10 @@
 import net from 'node:net'
 import path from 'node:path'
 import { locateUncached } from '../channel/firewall/view.js'
-import { isEmpty, ruleFor, type Allowance } from '../report/allowance.js'
-import { writableTarget } from '../report/classify.js'
+import { isEmpty, ruleFor, type Allowance } from '../violations/allowance.js'
+import { writableTarget } from '../violations/classify.js'
 import { isLoopback, type ForwardOption } from '../relay/entries.js'
-import type { FileKey } from '../report/run-report.js'
+import type { FileKey } from '../violations/run-report.js'
 import type { NsjailOptions, Rule } from '../policy/types.js'
 import type { TracedFindings } from './findings.js'
 

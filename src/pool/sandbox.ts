@@ -25,9 +25,9 @@ import type { ProjectSandbox } from './project.js'
 import { sandboxPlan } from './sandbox-plan.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
-import { SandboxReport } from '../report/sandbox-report.js'
-import { isHint } from '../report/hints.js'
-import { stopOf } from '../report/limits.js'
+import { SandboxReport } from '../violations/sandbox-report.js'
+import { isHint } from '../violations/hints.js'
+import { stopOf } from '../violations/limits.js'
 import { auditRecorder } from '../audit/recorder.js'
 import { Recording } from '../audit/record.js'
 import type { TcpAddress } from '../relay/protocol.js'
@@ -78,7 +78,7 @@ export class Sandbox {
   private budgets?: MessageBudgets
   /** What the worker may report on: the files it was given. */
   private readonly scope: Scope
-  /** Which fences its files hit, noted on their failures (src/report). */
+  /** Which fences its files hit, noted on their failures (src/violations). */
   private report?: SandboxReport
   /** Under the audit command: what the sandbox does beyond its policy (src/audit). */
   private recording?: Recording

@@ -14,8 +14,8 @@ import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
-import { RunReport } from '../report/run-report.js'
-import { writeReport } from '../report/write-json.js'
+import { RunReport } from '../violations/run-report.js'
+import { writeReport } from '../violations/write-json.js'
 import { RelayDirs } from '../relay/dirs.js'
 import { startHostRelay, type HostRelay } from '../relay/host.js'
 import { needsRelay } from '../relay/plan.js'
@@ -36,7 +36,7 @@ export class PoolShared {
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
   private readonly lateEnv = new LateEnvNotes()
-  /** Which files hit which fences in the current run (src/report). */
+  /** Which files hit which fences in the current run (src/violations). */
   readonly report = new RunReport()
   private readonly reporting = new WeakSet<Vitest>()
   /** This run's private directories for relay sockets, and its debugger listeners (src/relay). */

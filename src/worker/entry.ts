@@ -22,7 +22,7 @@ if (process.execArgv.some((arg) => /^--(prof|cpu-prof|heap-prof|diagnostic-dir)/
 // The pool is gone: nobody is left to report to.
 const channel = openWorkerChannel(() => processExit(1))
 
-// What the sandbox withheld from a test, noted before any of its code runs (src/report).
+// What the sandbox withheld from a test, noted before any of its code runs (src/violations).
 installHints(channel.post)
 
 const { init, runBaseTests, setupEnvironment } = (await import(vitestWorker)) as typeof import('vitest/worker')

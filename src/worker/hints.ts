@@ -1,6 +1,6 @@
 /**
  * The in-sandbox reporter: before any test code runs, it notes what the host cannot see from outside
- * and sends it as hints (src/report/hints.ts): the names of environment variables read and not found
+ * and sends it as hints (src/violations/hints.ts): the names of environment variables read and not found
  * (never a value), with the task running at the time, and the host name and port a client asked to
  * connect to (a failed lookup's error carries no port). The host treats hints as untrusted: they
  * only choose which true statement it prints.

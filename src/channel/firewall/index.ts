@@ -55,7 +55,7 @@ export type Verdict =
       refusal: string
       /** Expected in normal runs (e.g. 5.x prewarming): log at debug level only. */
       quiet?: boolean
-      /** The host path an `fs.readonly` entry would have to name for the call to pass (src/report). */
+      /** The host path an `fs.readonly` entry would have to name for the call to pass (src/violations). */
       readable?: string
     }
 

@@ -31,7 +31,7 @@ export interface Violation {
 /** Where a path lies as the sandbox sees it. */
 export type Place = 'readable' | 'writable' | 'private' | 'outside'
 
-/** What the host knows about one sandbox (src/report/fence.ts builds it). */
+/** What the host knows about one sandbox (src/violations/fence.ts builds it). */
 export interface Fence {
   root: string
   /** The test file, relative to the root: named in notes and in the rule. */

@@ -1,5 +1,5 @@
 /**
- * The host's facts about one sandbox, for src/report/classify.ts: where a path lies in its view (the
+ * The host's facts about one sandbox, for src/violations/classify.ts: where a path lies in its view (the
  * launch plan's own mounts, as the channel firewall judges them), whether the host has a path, a
  * listening socket or a variable. Read on the host only; nothing here follows what a worker asks.
  */

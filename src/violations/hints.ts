@@ -2,7 +2,7 @@
  * What the in-sandbox reporter (src/worker/hints.ts) tells the host: names of environment variables a
  * test read and did not find, and the host name and port a client asked for. Worker messages are
  * untrusted, so a hint is only ever a choice between true statements the host makes itself
- * (src/report/classify.ts); it opens nothing. Bounded: a flood of hints costs a few kilobytes.
+ * (src/violations/classify.ts); it opens nothing. Bounded: a flood of hints costs a few kilobytes.
  */
 
 export interface HintMessage {

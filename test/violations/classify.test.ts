@@ -4,11 +4,11 @@
  * listening-socket reader and the bounds on hints.
  */
 import { describe, expect, test } from 'vitest'
-import { explainEnv, explainError, type Fence, type Place } from '../../src/report/classify.js'
-import { ruleFor } from '../../src/report/allowance.js'
-import { literal } from '../../src/report/literal.js'
-import { hostListens } from '../../src/report/network.js'
-import { Hints } from '../../src/report/hints.js'
+import { explainEnv, explainError, type Fence, type Place } from '../../src/violations/classify.js'
+import { ruleFor } from '../../src/violations/allowance.js'
+import { literal } from '../../src/violations/literal.js'
+import { hostListens } from '../../src/violations/network.js'
+import { Hints } from '../../src/violations/hints.js'
 import { createPolicyResolver } from '../../src/policy/resolve.js'
 import type { NsjailOptions } from '../../src/policy/types.js'
 
