@@ -4,21 +4,16 @@
  * rules for one call never overlap where their actions differ, so the first matching rule decides,
  * else the default action. Pure.
  */
+import { test } from '../seccomp/conditions.js'
+import { U64_MAX } from '../seccomp/constants.js'
 import type { FilterPlan, PlannedAction, PlannedArg, PlannedRule } from '../seccomp/plan.js'
 
-const MASK64 = (1n << 64n) - 1n
-
+/** One libseccomp comparison (for masked_eq datumA is the mask) on the call's raw argument. */
 function holds(cmp: PlannedArg, args: readonly bigint[]): boolean {
-  const value = (args[cmp.index] ?? 0n) & MASK64
-  switch (cmp.op) {
-    case 'eq': return value === cmp.datumA
-    case 'ne': return value !== cmp.datumA
-    case 'lt': return value < cmp.datumA
-    case 'le': return value <= cmp.datumA
-    case 'gt': return value > cmp.datumA
-    case 'ge': return value >= cmp.datumA
-    case 'masked_eq': return (value & cmp.datumA) === cmp.datumB
-  }
+  const value = (args[cmp.index] ?? 0n) & U64_MAX
+  return cmp.op === 'masked_eq'
+    ? test({ index: cmp.index, op: cmp.op, value: cmp.datumB, mask: cmp.datumA }, value)
+    : test({ index: cmp.index, op: cmp.op, value: cmp.datumA }, value)
 }
 
 /** An errno name, 'kill', or null for a call that goes through. */

@@ -4,57 +4,33 @@
  * entry run as a user runs it, strace inside the sandbox) must emit exactly those three openings for
  * that file alone; with its options the suite passes, with the default policy that file fails.
  */
-import { spawn } from 'node:child_process'
-import fs from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { runNode } from '../helpers/cli.js'
+import { hostThings, type HostThings } from '../helpers/host-things.js'
 import { runFixture } from '../helpers/run-fixture.js'
 import { tempFixture, type TempFixture } from '../helpers/temp-fixture.js'
 
 const CLI = path.resolve(fileURLToPath(import.meta.url), '../../../dist/cli/main.js')
 
 let fixture: TempFixture
-let hostDir: string
-let hostFile: string
-let server: net.Server
-let port: number
+let host: HostThings
 
 beforeAll(async () => {
   fixture = tempFixture('audit')
-  hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsjail-audit-host-'))
-  fs.chmodSync(hostDir, 0o755)
-  hostFile = path.join(hostDir, 'data.txt')
-  fs.writeFileSync(hostFile, 'host data')
-  server = net.createServer((socket) => socket.end('hello')).listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  port = (server.address() as net.AddressInfo).port
+  host = await hostThings('audit', 'hello')
 })
 
 afterAll(() => {
   fixture.remove()
-  fs.rmSync(hostDir, { recursive: true, force: true })
-  server.close()
+  host.dispose()
 })
 
-function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'audit', ...args], {
-      cwd: fixture.root,
-      env: { ...process.env, NO_COLOR: '1', AUDIT_HOST_FILE: hostFile, AUDIT_PORT: String(port), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let output = ''
-    child.stdout.on('data', (d) => (output += d))
-    child.stderr.on('data', (d) => (output += d))
-    child.on('error', reject)
-    child.on('exit', (code) => resolve({ code, output }))
-  })
-}
+const runAudit = (args: string[], env: NodeJS.ProcessEnv) =>
+  runNode(CLI, fixture.root, ['audit', ...args], { AUDIT_HOST_FILE: host.file, AUDIT_PORT: String(host.port), ...env })
 
-const base = () => ({ env: { set: { AUDIT_HOST_FILE: hostFile, AUDIT_PORT: String(port) } } })
+const base = () => ({ env: { set: { AUDIT_HOST_FILE: host.file, AUDIT_PORT: String(host.port) } } })
 
 test('on CI it refuses to start without --force', async () => {
   const run = await runAudit([], { CI: 'true' })
@@ -68,10 +44,10 @@ test('the audit emits exactly what the file needs; with it the suite passes, wit
   expect(audit.output).toContain('with the sandbox\'s fences OPENED')
   expect(audit.code, audit.output).toBe(0)
   const result = JSON.parse(fixture.read('audit.json'))
-  const rule = { files: 'test/needs.test.ts', fs: { readonly: [hostFile] }, network: { forward: [`127.0.0.1:${port}`] }, seccomp: { allow: ['personality'] } }
+  const rule = { files: 'test/needs.test.ts', fs: { readonly: [host.file] }, network: { forward: [`127.0.0.1:${host.port}`] }, seccomp: { allow: ['personality'] } }
   expect(result.options).toEqual({ ...base(), rules: [rule] })
   expect(result.files.find((f: { file: string }) => f.file === 'test/plain.test.ts')).toMatchObject({ rule: null, reads: [], connections: [], syscalls: [] })
-  expect(audit.output).toContain(`    { files: 'test/needs.test.ts', fs: { readonly: ['${hostFile}'] }, network: { forward: ['127.0.0.1:${port}'] }, seccomp: { allow: ['personality'] } },`)
+  expect(audit.output).toContain(`    { files: 'test/needs.test.ts', fs: { readonly: ['${host.file}'] }, network: { forward: ['127.0.0.1:${host.port}'] }, seccomp: { allow: ['personality'] } },`)
 
   const withOptions = await runFixture('audit', { root: fixture.root, pool: result.options })
   expect(Object.values(withOptions.tests)).toEqual(['passed', 'passed', 'passed', 'passed'])

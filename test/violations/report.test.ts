@@ -6,32 +6,23 @@
  * the summary lists them with one rule per file, the JSON report says the same, and ordinary failures
  * get nothing.
  */
-import fs from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { hostThings, type HostThings } from '../helpers/host-things.js'
 import { factsByName, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
 import { tempFixture, type TempFixture } from '../helpers/temp-fixture.js'
 import { openCgroups } from '../../src/cgroup/index.js'
 
 let fixture: TempFixture
-let hostDir: string
+let host: HostThings
 let hostFile: string
-let server: net.Server
 let port: number
 let cgroups = false
 
 beforeAll(async () => {
   fixture = tempFixture('report')
-  hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsjail-report-host-'))
-  // As root the sandbox user is nobody: once allowed, the file must be readable to it.
-  fs.chmodSync(hostDir, 0o755)
-  hostFile = path.join(hostDir, 'data.txt')
-  fs.writeFileSync(hostFile, 'host data')
-  server = net.createServer((socket) => socket.end()).listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  port = (server.address() as net.AddressInfo).port
+  host = await hostThings('report')
+  ;({ file: hostFile, port } = host)
   const run = await openCgroups('auto', () => {})
   cgroups = run !== null
   await run?.close()
@@ -39,8 +30,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   fixture.remove()
-  fs.rmSync(hostDir, { recursive: true, force: true })
-  server.close()
+  host.dispose()
 })
 
 function run(filters: string[], extra: Record<string, unknown> = {}): Promise<FixtureRun> {
@@ -168,6 +158,6 @@ test('nothing is printed when nothing was hit', async () => {
 })
 
 test('a host path that does not exist gets no word', async () => {
-  const result = await run(['test/hidden-path.test.ts'], { env: { set: { REPORT_HOST_FILE: path.join(hostDir, 'no-such-file.txt'), REPORT_PORT: String(port) } } })
+  const result = await run(['test/hidden-path.test.ts'], { env: { set: { REPORT_HOST_FILE: path.join(host.dir, 'no-such-file.txt'), REPORT_PORT: String(port) } } })
   expect(result.errors['test/hidden-path.test.ts > reads a host file outside the project']?.join('\n')).not.toContain('vitest-pool-nsjail')
 })
