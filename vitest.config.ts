@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['fixtures/**', 'node_modules/**'],
+    // better-sqlite3 for fixtures/rootfs, built for this Node once (a native addon loaded in a minimal root).
+    globalSetup: ['test/helpers/native-fixture-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Fixture runs spawn sandboxes of their own; two cores are plenty busy with one file at a time.

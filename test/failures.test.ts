@@ -8,7 +8,7 @@ import path from 'node:path'
 import { expect, test } from 'vitest'
 import { FIXTURES } from './helpers/run-fixture.js'
 import { openCgroups } from '../src/cgroup/index.js'
-import { baseDir, RelayDirs } from '../src/relay/dirs.js'
+import { runDir, runDirParent } from '../src/hostfs/run-dir.js'
 import { cgroupDirsOf } from './cgroup/helpers.js'
 // @ts-expect-error a plain script, shared with .ci/run
 import { freePort } from '../scripts/test-services.mjs'
@@ -114,11 +114,11 @@ test('libseccomp not loadable: one message with how to install it; seccomp: fals
   expect(off.code).toBe(0)
 })
 
-/** The relay directories of the run of process `pid` (named after it). */
-const relayDirsOf = (pid: number) => (fs.existsSync(baseDir()) ? fs.readdirSync(baseDir()).filter((name) => name.startsWith(`run-${pid}-`)) : [])
+/** The private directory of the run of process `pid` (named after it): its relay's sockets live there. */
+const runDirsOf = (pid: number) => (fs.existsSync(runDirParent()) ? fs.readdirSync(runDirParent()).filter((name) => name.startsWith(`run-${pid}-`)) : [])
 
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-  test(`${signal} to Vitest leaves no sandbox, leaked process, cgroup or relay directory behind`, async () => {
+  test(`${signal} to Vitest leaves no sandbox, leaked process, cgroup or run directory behind`, async () => {
     const marker = `nsjail-interrupt-${signal}-${process.pid}`
     // A forward gives the sandbox a relay, and the run a private directory for its sockets.
     const options = { env: { set: { SLOW_MARKER: marker } }, network: { forward: [`127.0.0.1:${await freePort()}`] } }
@@ -142,7 +142,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     expect(await until(() => processes(marker).length > 0)).toBe(true)
     // As root a cgroup is always writable here, so the sandbox runs in one of ours.
     if (process.getuid?.() === 0) expect(cgroupDirsOf(child.pid!).length).toBeGreaterThan(0)
-    expect(relayDirsOf(child.pid!)).toHaveLength(1)
+    expect(runDirsOf(child.pid!)).toHaveLength(1)
     const exited = new Promise((resolve) => child.on('exit', resolve))
     child.kill(signal)
     await exited
@@ -150,16 +150,15 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     await until(() => processes(marker).length + processes(`--chdir ${ROOT}`).length === 0)
     expect(processes(marker)).toEqual([])
     expect(processes(`--chdir ${ROOT}`)).toEqual([])
-    // SIGINT: the exit handler removed this run's cgroups and relay directory. SIGKILL leaves them
+    // SIGINT: the exit handler removed this run's cgroups and run directory. SIGKILL leaves them
     // for the next run, which reaps directories whose owner is gone.
     if (signal === 'SIGKILL') {
-      expect(relayDirsOf(child.pid!)).toHaveLength(1)
+      expect(runDirsOf(child.pid!)).toHaveLength(1)
       await (await openCgroups('auto', () => {}))?.close()
-      const next = new RelayDirs()
-      next.create()
-      next.closeSync()
+      // The next run's directory is made after reaping those whose process is gone.
+      runDir()
     }
     expect(cgroupDirsOf(child.pid!)).toEqual([])
-    expect(relayDirsOf(child.pid!)).toEqual([])
+    expect(runDirsOf(child.pid!)).toEqual([])
   })
 }

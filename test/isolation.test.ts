@@ -9,6 +9,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { factsByName, runFixture, type FixtureRun } from './helpers/run-fixture.js'
+import { TEMP_FIXTURES } from './helpers/temp-fixture.js'
+import { busyboxImage } from './helpers/busybox-image.mjs'
+import { findBusybox } from '../src/rootfs/host-files.js'
+import type { NsjailOptions } from 'vitest-pool-nsjail'
 
 const marker = `nsjail-leak-${process.pid}-${Date.now()}`
 const canary = path.join(os.homedir(), `.nsjail-canary-${process.pid}`)
@@ -24,6 +28,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   fs.rmSync(canary, { force: true })
+  fs.rmSync(path.join(TEMP_FIXTURES, `isolation-image-${process.pid}`), { recursive: true, force: true })
   server.close()
 })
 
@@ -39,7 +44,21 @@ function env() {
   }
 }
 
-describe('a sealed run', () => {
+/** An image root filesystem for `rootfs: { dir }`, made from the host's busybox. */
+function image(): string {
+  const dir = path.join(TEMP_FIXTURES, `isolation-image-${process.pid}`)
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 })
+  busyboxImage(dir, findBusybox()!.path)
+  return dir
+}
+
+// Every base isolates the same: the same fixture, the same facts, whatever the root is built from.
+describe.each([
+  ["the host's /usr", (): NsjailOptions['rootfs'] => 'host'],
+  ['a minimal root', (): NsjailOptions['rootfs'] => 'minimal'],
+  ['an image root', (): NsjailOptions['rootfs'] => ({ dir: image() })],
+])('a sealed run on %s', (_, rootfs) => {
   let run: FixtureRun
   beforeAll(async () => {
     process.env.GITHUB_TOKEN = 'ghp_supersecret-token'
@@ -48,7 +67,7 @@ describe('a sealed run', () => {
     try {
       run = await runFixture('isolation', {
         filters: ['namespaces', 'filesystem', 'vanish', 'leak', 'port-'],
-        pool: { env: { allow: ['ALLOWED_BY_CONFIG'], set: env() } },
+        pool: { rootfs: rootfs(), env: { allow: ['ALLOWED_BY_CONFIG'], set: env() } },
         cli: { maxWorkers: 2 },
       })
     } finally {

@@ -1,8 +1,9 @@
 /**
  * The pool's private scratch directory for one process: `<tmpdir>/vitest-pool-nsjail-<uid>/run-…`,
  * mode 0700, holding one directory per sandbox that needs one (Vitest 5's coverage files, copies of
- * attachments). Only the sandbox's own directory is ever mounted into it; the run directory and its
- * parent are reachable by this user alone.
+ * attachments, the relay's sockets). Only the sandbox's own directory is ever mounted into it; the
+ * run directory and its parent are reachable by this user alone. When `<tmpdir>` is too long for the
+ * relay's socket paths (the kernel's limit is 107 bytes), `/tmp` is used instead.
  *
  * `<tmpdir>` is shared with every local user, so the parent is created and opened without following
  * a symlink, and used only when it is ours and closed to others. Run directories carry their owner's
@@ -14,8 +15,9 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseProcStat } from '../cgroup/detect.js'
-import { ownedDirName, ownerIsGone, parseOwnedDirName, type OwnerStamp } from '../cgroup/plan.js'
+import { currentOwner, startTimeOf } from '../cgroup/owner.js'
+import { ownedDirName, ownerIsGone, parseOwnedDirName } from '../cgroup/plan.js'
+import { MAX_SOCKET_PATH } from '../relay/entries.js'
 import { hostFs, type Dir, type HostFs } from './beneath.js'
 
 export interface SandboxDir {
@@ -40,13 +42,14 @@ export function runDir(): RunDir {
   return current
 }
 
-/** Field 22 of /proc/<pid>/stat (when the process started), or null when there is no such process. */
-function startTime(pid: number | 'self'): string | null {
-  try {
-    return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.startTime ?? null
-  } catch {
-    return null
-  }
+/** Room left in a socket path for `/run-…/s-<n>/inspector.sock` below the parent directory. */
+const ROOM_BELOW_PARENT = 72
+
+/** Where run directories live: `<tmpdir>/vitest-pool-nsjail-<uid>` (or under /tmp, see above). */
+export function runDirParent(): string {
+  const tmp = os.tmpdir()
+  const name = `vitest-pool-nsjail-${process.getuid!()}`
+  return path.join(Buffer.byteLength(tmp) + name.length + ROOM_BELOW_PARENT <= MAX_SOCKET_PATH ? tmp : '/tmp', name)
 }
 
 /** The reason the parent directory cannot be trusted, or null. */
@@ -58,10 +61,11 @@ export function parentDirProblem(stat: { uid: number; mode: number }, uid: numbe
 
 function openRunDir(hostfs: HostFs): RunDir {
   const uid = process.getuid!()
-  const tmp = hostfs.openBase(os.tmpdir())
+  const where = runDirParent()
+  const tmp = hostfs.openBase(path.dirname(where))
   let parent: Dir
   try {
-    parent = hostfs.openOrMakeDir(tmp, `vitest-pool-nsjail-${uid}`)
+    parent = hostfs.openOrMakeDir(tmp, path.basename(where))
   } finally {
     tmp.close()
   }
@@ -70,8 +74,11 @@ function openRunDir(hostfs: HostFs): RunDir {
     parent.close()
     throw new Error(`vitest-pool-nsjail: will not use ${parent.path} for the sandboxes' private folders: ${problem}. Remove it.`)
   }
-  const pidNs = /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0'
-  const owner: OwnerStamp = { pid: process.pid, startTime: startTime('self') ?? '0', pidNs }
+  const owner = currentOwner()
+  if (!owner) {
+    parent.close()
+    throw new Error('vitest-pool-nsjail: cannot read /proc/self/stat, which names the run directory')
+  }
   reap(parent.path, owner.pidNs)
   const run = hostfs.makeDir(parent, ownedDirName('run', owner, randomBytes(4).toString('hex')))
   parent.close()
@@ -102,7 +109,7 @@ function reap(parent: string, pidNs: string): void {
   for (const name of fs.readdirSync(parent)) {
     const stamp = parseOwnedDirName(name)
     if (!stamp || stamp.kind !== 'run') continue
-    if (ownerIsGone(stamp, pidNs, startTime(stamp.pid))) {
+    if (ownerIsGone(stamp, pidNs, startTimeOf(stamp.pid))) {
       fs.rmSync(path.join(parent, name), { recursive: true, force: true })
     }
   }

@@ -17,6 +17,7 @@ import { planRelay, type RelayPlan } from '../relay/plan.js'
 import { RELAY_DIR, type TcpAddress } from '../relay/protocol.js'
 import { deferDebuggerWait } from '../relay/inspector.js'
 import type { Policy } from '../policy/types.js'
+import type { BaseRoot } from '../rootfs/base.js'
 
 /** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
 export type SetupOp =
@@ -49,6 +50,8 @@ export interface PlanInput {
   policy: Policy
   identity: Identity
   host: HostLayout
+  /** The system part of the root for `rootfs: 'minimal'` or `{ dir }` (src/rootfs); without it, the host's (`host.system`). */
+  base?: BaseRoot
   /** The project root: mounted read-only, and the working directory. */
   root: string
   /** Other host paths the worker needs read-only: node_modules up the tree, Vitest, its temp dir, --require files, the node binary. */
@@ -194,7 +197,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   // What the environment makes Node load at start (NODE_OPTIONS preloads, the extra CA file) must be
   // there: the preflight checked these exist (src/pool/env-files.ts).
   const loaded = envFiles(env, root).map((f) => f.file)
-  const binds = bindOps([root, ...input.needs, ...host.etc, ...policy.fs.readonly, ...loaded], policy.fs.writable, input.optionalReadonly)
+  const binds = bindOps([root, ...input.needs, ...(input.base?.etc ?? host.etc), ...policy.fs.readonly, ...loaded], policy.fs.writable, input.optionalReadonly)
   // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
   const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
   const concealment = concealOps(input.concealed ?? [])
@@ -221,8 +224,12 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     // Everything else of the root (the tmpfs bwrap builds it on) becomes read-only last.
     { op: 'remount-ro', dest: '/' },
   ]
+  // A built base (rootfs 'minimal' or { dir }) takes the place of the host's system part, making room
+  // for what every later op puts in place: an image's own /etc/passwd goes, /usr/bin/node can be bound.
+  const built = input.base?.build(ops.slice(system.length))
+  if (built) ops.splice(0, system.length, ...built.ops)
   const readable = [
-    ...host.system.filter((e) => e.symlink === null).map((e) => e.path),
+    ...(built ? built.readable : host.system.filter((e) => e.symlink === null).map((e) => e.path)),
     ...binds.map((op) => (op as { dest: string }).dest),
   ]
   return {

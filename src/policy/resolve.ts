@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 import picomatch from 'picomatch'
+import { DEFAULT_ROOTFS, resolveRootfs } from '../rootfs/option.js'
 import { parseSize } from '../cgroup/limits.js'
 import { resolveSandboxExtensions } from './extensions.js'
 import { parseForwards } from '../relay/entries.js'
@@ -17,6 +18,7 @@ const BASE_POLICY: Omit<Policy, 'seccomp' | 'limits' | 'budgets'> = {
   fs: { readonly: [], writable: [], tmpSize: DEFAULT_TMP_SIZE, hide: [] },
   env: { allow: [], set: {} },
   hostname: 'nsjail',
+  rootfs: DEFAULT_ROOTFS,
 }
 
 export interface PolicyResolver {
@@ -53,6 +55,8 @@ function apply(base: Policy, layer: SandboxOptions, at: string, root: string): P
       set: { ...base.env.set, ...layer.env?.set },
     },
     hostname: layer.hostname ?? base.hostname,
+    // Replaced as a whole: a rule's base does not merge with the one before it.
+    rootfs: layer.rootfs !== undefined ? resolveRootfs(layer.rootfs, root) : base.rootfs,
     seccomp,
     limits,
     budgets,

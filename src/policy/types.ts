@@ -2,6 +2,7 @@
  * The user-facing options and the resolved, per-file policy. Options are what people write;
  * a Policy is what one sandbox gets after defaults, validation and `rules` are applied.
  */
+import type { RootfsOption, RootfsPolicy } from '../rootfs/types.js'
 import type { SeccompOption, SeccompPolicy } from '../seccomp/types.js'
 import type { LimitsOption, Limits } from '../cgroup/types.js'
 import type { Budgets } from '../channel/budgets.js'
@@ -49,6 +50,8 @@ export interface SandboxOptions {
   }
   /** Hostname inside the sandbox (default `nsjail`). */
   hostname?: string
+  /** What the root filesystem is built from (see src/rootfs): `'host'` (default), `'minimal'`, `{ base: 'minimal', tools }`, `{ dir }`. */
+  rootfs?: RootfsOption
   /** System call filter (see src/seccomp). */
   seccomp?: SeccompOption
   /** Resource limits applied through a cgroup (see src/cgroup), and budgets on the host's work for the sandbox (src/channel/budgets.ts). */
@@ -95,6 +98,7 @@ export interface Policy {
   fs: { readonly: string[]; writable: string[]; tmpSize: number; hide: string[] }
   env: { allow: string[]; set: Record<string, string> }
   hostname: string
+  rootfs: RootfsPolicy
   seccomp: SeccompPolicy | false
   limits: Limits
   budgets: Budgets

@@ -9,6 +9,7 @@
  */
 import path from 'node:path'
 import { OptionError, Problems } from './errors.js'
+import { validateRootfsOption } from '../rootfs/option.js'
 import { closest } from './suggest.js'
 import { parseSize } from '../cgroup/limits.js'
 import { validateLimitsOption } from './extensions.js'
@@ -115,6 +116,7 @@ const SANDBOX: Record<string, Validator> = {
       throw new OptionError(option, value, 'a hostname of letters, digits and inner hyphens (at most 63 characters)')
     }
   },
+  rootfs: (value, option, problems) => validateRootfsOption(value, option, problems),
   seccomp: (value, option) => validateSeccompOption(value, option),
   limits: (value, option) => validateLimitsOption(value, option),
 }

@@ -21,6 +21,10 @@ import { checkEnvFiles } from './env-files.js'
 import { checkProjectReadable } from './readable.js'
 import { vitestFileMatcher, type VitestFileMatcher } from '../channel/file-targets.js'
 import { projectVitestFiles } from '../channel/sandbox-host-io.js'
+import { checkRootfs } from '../rootfs/preflight.js'
+import { RootfsBuilder } from '../rootfs/builder.js'
+import type { BaseRoot } from '../rootfs/base.js'
+import type { RootfsPolicy } from '../rootfs/types.js'
 
 export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
@@ -29,6 +33,8 @@ export interface ProjectSandbox extends Preflight {
   node: string
   /** What of Vitest's a file is (a test, setup or config file), for the snapshot write rules. */
   vitestFile: VitestFileMatcher
+  /** The system part of the root for a policy's `rootfs` (undefined: the host's /usr), built once per run. */
+  base(rootfs: RootfsPolicy): BaseRoot | undefined
 }
 
 /** This package's own files (the worker-side snapshot environment lives in dist/worker). */
@@ -90,6 +96,7 @@ export async function checkProjectOptions(project: TestProject, options: NsjailO
   const problems = new Problems()
   checkReadonlyExist(options, root, problems)
   const missingWritable = checkWritable(options, root, identity, problems)
+  checkRootfs(options, root, identity, problems)
   checkEnvFiles(options, process.env, configEnv(project), root, identity, problems)
   checkForwardTargets(options, root, problems)
   checkApiServer(options, project.vitest.config.api as ApiServer | undefined, problems)
@@ -138,7 +145,9 @@ export function prepareProject(project: TestProject, preflight: Preflight, distP
     node,
   ]
   needs.push(...workspacePackages([preflight.root, ...needs], workspaceRoots(project)))
-  return { ...preflight, needs, node, vitestFile: vitestFileMatcher(projectVitestFiles(project)) }
+  // Addons are looked for in what the sandbox mounts anyway: the project and its needs.
+  const rootfs = new RootfsBuilder(preflight.host, { node, visible: [preflight.root, ...needs] })
+  return { ...preflight, needs, node, vitestFile: vitestFileMatcher(projectVitestFiles(project)), base: (policy) => rootfs.base(policy) }
 }
 
 /** Folders Vite lets this project's server read: the workspace root it found, the config's folder, … */

@@ -113,7 +113,7 @@ export class Sandbox {
     })
     this.recording = recording
     const policy = recording?.policy ?? this.init.policy
-    this.resources = await shared.resources(policy, this.init.files, this.init.inspector, recording ? 'log' : 'enforce')
+    this.resources = await shared.resources(policy, this.init.files, this.init.inspector, project.identity, recording ? 'log' : 'enforce')
     const { budgets } = policy
     const coverageBudget = new ByteBudget(budgets.coverage, 'coverage', 'limits.coverage')
     this.budgets = new MessageBudgets(coverageBudget, new ByteBudget(budgets.output, 'console output Vitest keeps', 'limits.output'))

@@ -16,7 +16,8 @@ import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
 import { RunReport } from '../violations/run-report.js'
 import { writeReport } from '../violations/write-json.js'
-import { RelayDirs } from '../relay/dirs.js'
+import type { Identity } from '../isolate/etc.js'
+import { runDir } from '../hostfs/run-dir.js'
 import { startHostRelay, type HostRelay } from '../relay/host.js'
 import { needsRelay } from '../relay/plan.js'
 import { DebuggerListeners } from '../relay/reverse.js'
@@ -39,8 +40,7 @@ export class PoolShared {
   /** Which files hit which fences in the current run (src/violations). */
   readonly report = new RunReport()
   private readonly reporting = new WeakSet<Vitest>()
-  /** This run's private directories for relay sockets, and its debugger listeners (src/relay). */
-  private readonly relayDirs = new RelayDirs()
+  /** This run's debugger listeners (src/relay). */
   private readonly debuggers = new DebuggerListeners((message) => this.log(message))
 
   constructor(readonly options: NsjailOptions) {}
@@ -80,9 +80,10 @@ export class PoolShared {
    * null: the run is unsandboxed (`onUnsupported: 'warn'` on a machine that cannot sandbox).
    */
   preflight(project: TestProject): Promise<Preflight | null> {
-    // Runs before any globalSetup: what is in the environment now was not set by one.
-    this.lateEnv.settle()
     return memo(this.preflights, project, async () => {
+      // The first call comes before any globalSetup (the plugin's configureVitest): what is in the
+      // environment now was not set by one. Later calls (each worker's start) must not move that line.
+      this.lateEnv.settle()
       const machine = await this.checkMachine(project)
       return machine.unsandboxed ? null : preflightProject(project, this.options, machine.bwrap)
     })
@@ -101,7 +102,6 @@ export class PoolShared {
         await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
         await (await machine.catch(() => null))?.cgroups?.close()
         this.debuggers.close()
-        this.relayDirs.closeSync()
       })
     }
     return this.machine
@@ -131,19 +131,23 @@ export class PoolShared {
     process.stderr.write(`${message}\n`)
   }
 
-  /** `seccomp: 'log'`: the audit's record mode (the filter logs what it would refuse). */
-  async resources(policy: Policy, files: string[], inspector: TcpAddress | null, seccomp: 'enforce' | 'log' = 'enforce'): Promise<SandboxResources> {
+  /**
+   * `identity`: who the sandbox runs as, who must reach its relay's sockets. `seccomp: 'log'`: the
+   * audit's record mode (the filter logs what it would refuse).
+   */
+  async resources(policy: Policy, files: string[], inspector: TcpAddress | null, identity: Identity, seccomp: 'enforce' | 'log' = 'enforce'): Promise<SandboxResources> {
     const { memory, pids, cpu } = policy.limits
     const run = (await this.machine)?.cgroups
     const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
     let released!: () => void
     const inUse = new Promise<void>((resolve) => (released = resolve))
     this.inUse.add(inUse)
-    const relayDir = needsRelay(policy.network, inspector) ? this.relayDirs.create() : null
+    // The relay's sockets: in a private folder of the run's, bound read-only into the sandbox.
+    const relayDir = needsRelay(policy.network, inspector) ? runDir().sandboxDir(identity.setuid ? identity : undefined) : null
     let relay: HostRelay | undefined
     const resources: SandboxResources = {
       seccomp: policy.seccomp ? compileSeccomp(policy.seccomp, 'seccomp', seccomp) : null,
-      relay: relayDir ? { hostDir: relayDir, preload: RELAY_PRELOAD, inspector } : null,
+      relay: relayDir ? { hostDir: relayDir.path, preload: RELAY_PRELOAD, inspector } : null,
       firewall: null,
       attach: async (plan, host) => {
         // The channel is policed with exactly what the mounts expose: one source of truth.
@@ -155,7 +159,7 @@ export class PoolShared {
       killReason: async () => (await cgroup?.killReason()) ?? null,
       release: async () => {
         relay?.close()
-        if (relayDir) this.relayDirs.remove(relayDir)
+        relayDir?.remove()
         await cgroup?.remove()
         this.inUse.delete(inUse)
         released()

@@ -15,6 +15,7 @@ import { seccompProblem, unsupported, unverifiedText } from '../probe/diagnose.j
 import { bwrapUpgradeFix, cgroupFix, cpuFix, libseccompFix } from '../probe/fixes.js'
 import type { MachineProbe } from '../probe/types.js'
 import { describeForwards } from '../relay/plan.js'
+import { describeRootfs } from '../rootfs/option.js'
 
 export interface Enforcement {
   /** enforced: as promised. off: the options turned it off. not-enforced: asked for, but this machine cannot. */
@@ -87,6 +88,17 @@ const network: Facet = {
     if (policy.network === 'host') return off('`network: \'host\'`')
     return probe.namespaces?.loopback ? enforced() : notEnforced('no private network namespace with lo up', [])
   },
+}
+
+const rootfs: Facet = {
+  name: 'rootfs',
+  explain: ({ policy }) => [['rootfs', describeRootfs(policy.rootfs).replace(/^rootfs /, '')]],
+  brief: ({ policy }) => {
+    const { rootfs } = policy
+    if (rootfs.base === 'host') return []
+    return [rootfs.base === 'dir' ? `rootfs ${rootfs.dir}` : `rootfs minimal${rootfs.tools.length ? ` +${rootfs.tools.join(',')}` : ''}`]
+  },
+  enforcement: () => null,
 }
 
 const files: Facet = {
@@ -207,7 +219,7 @@ const wallTime: Facet = {
 }
 
 /** In the order `explain` and the banner show them. */
-export const FACETS: readonly Facet[] = [namespaces, network, files, tmpfs, env, hostname, seccomp, nestedUserns, limits, wallTime]
+export const FACETS: readonly Facet[] = [namespaces, network, rootfs, files, tmpfs, env, hostname, seccomp, nestedUserns, limits, wallTime]
 
 export interface FacetEnforcement extends Enforcement {
   facet: string

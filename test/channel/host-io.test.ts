@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, onTestFinished } from 'vitest'
 import { BaseDirs } from '../../src/channel/base-dirs.js'
 import { privateCoverageFiles } from '../../src/channel/coverage-files.js'
 import { createHostCalls } from '../../src/channel/host-calls.js'
@@ -129,6 +129,16 @@ describe('the run directory', () => {
     expect(parentDirProblem({ uid: 0, mode: 0o40700 }, 0)).toBeNull()
   })
 
+  /**
+   * A TMPDIR for one test: short, since a longer one makes the run directory move to /tmp (the relay's
+   * socket paths below it must fit the kernel's 107 bytes).
+   */
+  function tmpdirForTest(): string {
+    const dir = fs.mkdtempSync('/tmp/')
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
+    return dir
+  }
+
   /** A fresh process using the run directory under `tmpdir`: what it printed, or its error. */
   function inProcess(tmpdir: string): string {
     const script = `import(${JSON.stringify(path.join(ROOT, 'dist/hostfs/run-dir.js'))}).then((m) => console.log(m.runDir().path), (e) => console.log(e.message))`
@@ -137,7 +147,7 @@ describe('the run directory', () => {
   }
 
   test("directories of runs whose process is gone are reaped; a live run's are kept; its own goes at exit", () => {
-    const tmpdir = fs.mkdtempSync(path.join(tmp, 'tmpdir-'))
+    const tmpdir = tmpdirForTest()
     const parent = path.join(tmpdir, `vitest-pool-nsjail-${process.getuid!()}`)
     fs.mkdirSync(parent, { mode: 0o700 })
     const pidNs = /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))![1]
@@ -152,11 +162,11 @@ describe('the run directory', () => {
   })
 
   test('a parent folder planted as a symlink, or left open to others, is not used', () => {
-    const planted = fs.mkdtempSync(path.join(tmp, 'tmpdir-'))
+    const planted = tmpdirForTest()
     fs.symlinkSync(outside, path.join(planted, `vitest-pool-nsjail-${process.getuid!()}`))
     expect(inProcess(planted)).toMatch(/a path component is a symbolic link/)
     expect(fs.readdirSync(outside)).toEqual(['secret.json'])
-    const open = fs.mkdtempSync(path.join(tmp, 'tmpdir-'))
+    const open = tmpdirForTest()
     fs.mkdirSync(path.join(open, `vitest-pool-nsjail-${process.getuid!()}`), { mode: 0o755 })
     execFileSync('chmod', ['755', path.join(open, `vitest-pool-nsjail-${process.getuid!()}`)])
     expect(inProcess(open)).toMatch(/will not use .*: its mode is 755, open to other users \(0700 expected\)\. Remove it\./)

@@ -63,6 +63,26 @@ describe('a healthy rootless machine', () => {
       'nsjail  rules[1] (2 files): pids 64',
     ])
   })
+
+  test("the banner names a rule's root filesystem when it is not the host's", () => {
+    const options: NsjailOptions = { rules: [{ files: 'r0/**', rootfs: { base: 'minimal', tools: ['git'] } }, { files: 'r1/**', rootfs: 'minimal' }] }
+    expect(bannerLines(healthy(), groups(options, 1)).slice(1)).toEqual([
+      'nsjail  rules[0] (1 file): rootfs minimal +git',
+      'nsjail  rules[1] (1 file): rootfs minimal',
+    ])
+  })
+
+  test('the banner says which host services each set of files can reach (network: { forward })', () => {
+    const options: NsjailOptions = {
+      network: { forward: ['127.0.0.1:5432', 'api.example.com:443'] },
+      rules: [{ files: 'r0/**', network: { forward: [{ from: 'localhost:6379', to: 'cache.internal:6379' }] } }, { files: 'r1/**', network: { forward: [] } }],
+    }
+    expect(bannerLines(healthy(), groups(options, 2))).toEqual([
+      'nsjail  user+pid+net+mnt+uts+ipc ns · forward 127.0.0.1:5432, api.example.com:443 (inside 127.77.0.1:443) · seccomp default · memory 2 GiB · pids 512 · cgroup v2 · 6 files, 4 with rules',
+      'nsjail  rules[0] (2 files): forward localhost:6379 → host cache.internal:6379',
+      'nsjail  rules[1] (2 files): forward none',
+    ])
+  })
 })
 
 describe('machines that cannot sandbox at all', () => {

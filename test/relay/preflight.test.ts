@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, expect, test } from 'vitest'
 import { Problems } from '../../src/policy/errors.js'
 import { validateOptions } from '../../src/policy/validate.js'
-import { checkApiServer, checkForwardTargets, forwardsBanner } from '../../src/relay/preflight.js'
+import { checkApiServer, checkForwardTargets } from '../../src/relay/preflight.js'
 import type { NsjailOptions } from '../../src/policy/types.js'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nsjail-preflight-'))
@@ -50,15 +50,3 @@ test("no forward may lead to Vitest's API server either", () => {
   expect(refused[0]).toContain("expected another address than the API server's while Vitest's API/UI server is on (localhost:51204")
 })
 
-test('the banner says what each set of files can reach', () => {
-  expect(forwardsBanner(validateOptions({}))).toEqual([])
-  expect(forwardsBanner(validateOptions({
-    network: { forward: ['127.0.0.1:5432', 'api.example.com:443'] },
-    rules: [{ files: ['test/cache/**', 'x/**'], network: { forward: [{ from: 'localhost:6379', to: 'cache.internal:6379' }] } }, { files: 'y/**', network: { forward: [] } }],
-  }))).toEqual([
-    'vitest-pool-nsjail: host services forwarded into the sandboxes (network: { forward }):',
-    '  all files: 127.0.0.1:5432, api.example.com:443 (inside 127.77.0.1:443)',
-    '  rules[0] (test/cache/**, x/**): localhost:6379 → host cache.internal:6379',
-    '  rules[1] (y/**): nothing',
-  ])
-})

@@ -4,6 +4,8 @@ import { bwrapArgs, bwrapFeatures, FIRST_INPUT_FD } from '../../src/isolate/bwra
 import { sandboxEnv } from '../../src/isolate/env.js'
 import { describeExit, exitStatus } from '../../src/pool/exit.js'
 import { createPolicyResolver } from '../../src/policy/resolve.js'
+import { imageBase, minimalBase } from '../../src/rootfs/base.js'
+import type { HostEntry } from '../../src/rootfs/tree.js'
 
 const policy = createPolicyResolver({}, '/p').forFile('/p/a.test.ts')
 
@@ -109,6 +111,78 @@ describe('planLaunch', () => {
     expect(planLaunch(input({ gitRepositories: ['/r'], workerEnv: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'a.b' } })).env)
       .toMatchObject({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '/r' })
     expect(planLaunch(input()).env.GIT_CONFIG_COUNT).toBeUndefined()
+  })
+})
+
+describe('a built base (rootfs minimal or { dir })', () => {
+  const closure = {
+    files: ['/usr/bin/busybox', '/opt/node/bin/node', '/usr/bin/setpriv', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'],
+    links: [{ path: '/lib64/ld-linux-x86-64.so.2', target: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' }],
+  }
+  const minimal = minimalBase({
+    system: [{ path: '/usr', symlink: null }, { path: '/bin', symlink: 'usr/bin' }, { path: '/lib64', symlink: 'usr/lib64' }],
+    busybox: { path: '/usr/bin/busybox', applets: ['/bin/sh', '/usr/bin/env', '/bin/setpriv'] },
+    data: ['/usr/share/zoneinfo'],
+    closure,
+    etc: ['/etc/ssl/certs', '/etc/ld.so.cache'],
+  }, () => [])
+  const ops = (plan: ReturnType<typeof planLaunch>) => plan.ops.map((op) => `${op.op} ${'dest' in op ? op.dest : ''}`)
+
+  test("minimal: no host /usr, the base's files and links, then /etc, the scratch space and the binds", () => {
+    const plan = planLaunch(input({ base: minimal }))
+    const order = ops(plan)
+    expect(order).not.toContain('ro-bind /usr')
+    expect(order.slice(0, 2)).toEqual(['symlink /bin', 'symlink /lib64'])
+    expect(order).toEqual(expect.arrayContaining(['symlink /usr/bin/sh', 'symlink /usr/bin/env', 'ro-bind /usr/bin/busybox', 'ro-bind /usr/share/zoneinfo', 'symlink /usr/lib64/ld-linux-x86-64.so.2']))
+    // A host program wins over busybox's applet of the same name.
+    expect(plan.ops).toContainEqual({ op: 'ro-bind', src: '/usr/bin/setpriv', dest: '/usr/bin/setpriv' })
+    expect(order).not.toContain('symlink /usr/bin/setpriv')
+    // The node binary is one of the plan's needs: bound once, by the plan.
+    expect(order.filter((o) => o === 'ro-bind /opt/node/bin/node')).toHaveLength(1)
+    expect(order.indexOf('ro-bind /opt/node/bin/node')).toBeGreaterThan(order.indexOf('tmpfs /tmp'))
+    // The base's /etc entries, not the host base's.
+    expect(order).toContain('ro-bind /etc/ld.so.cache')
+    expect(order.at(-1)).toBe('remount-ro /')
+    // Folders the base made are not made again before a mount.
+    expect(order.filter((o) => o === 'dir /usr')).toHaveLength(1)
+  })
+
+  test('minimal: access is exactly what is mounted at its own place', () => {
+    const plan = planLaunch(input({ base: minimal }))
+    expect(plan.access.readable.sort()).toEqual([
+      '/etc/ld.so.cache', '/etc/ssl/certs', '/opt/node/bin/node', '/tmp/work/node_modules', '/tmp/work/p',
+      '/usr/bin/busybox', '/usr/bin/setpriv', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/share/zoneinfo',
+    ])
+    const bound = plan.ops.filter((op) => op.op === 'ro-bind' && op.src === op.dest).map((op) => (op as { dest: string }).dest)
+    expect(plan.access.readable.sort()).toEqual(bound.sort())
+  })
+
+  test("{ dir }: the image's system and /etc, the host's node on top, the synthesized files in place of the image's", () => {
+    const image: Record<string, HostEntry[]> = {
+      '/img': [{ name: 'bin', kind: 'link', target: 'usr/bin' }, { name: 'etc', kind: 'dir' }, { name: 'home', kind: 'dir' }, { name: 'usr', kind: 'dir' }],
+      '/img/usr': [{ name: 'bin', kind: 'dir' }],
+      '/img/usr/bin': [{ name: 'busybox', kind: 'file' }, { name: 'sh', kind: 'link', target: 'busybox' }],
+      '/img/etc': [{ name: 'os-release', kind: 'file' }, { name: 'passwd', kind: 'file' }],
+    }
+    // The image brings its own busybox: the closure is node's and setpriv's.
+    const base = imageBase('/img', { ...closure, files: closure.files.filter((f) => f !== '/usr/bin/busybox') }, ['/etc/ld.so.cache'], (dir) => image[dir])
+    const plan = planLaunch(input({ base }))
+    const order = ops(plan)
+    expect(plan.ops).toContainEqual({ op: 'ro-bind', src: '/img/etc/os-release', dest: '/etc/os-release' })
+    expect(plan.ops).toContainEqual({ op: 'ro-bind', src: '/img/usr/bin/busybox', dest: '/usr/bin/busybox' })
+    expect(plan.ops).not.toContainEqual(expect.objectContaining({ src: '/img/etc/passwd' }))
+    expect(order).not.toContain('ro-bind /home')
+    expect(order.indexOf('file /etc/passwd')).toBeGreaterThan(order.indexOf('ro-bind /etc/os-release'))
+    expect(plan.ops).toContainEqual({ op: 'ro-bind', src: '/usr/bin/setpriv', dest: '/usr/bin/setpriv' })
+    // The image's files are not the host's paths: the firewall may not let the host read /usr/bin/busybox for it.
+    expect(plan.access.readable).not.toContain('/usr/bin/busybox')
+    expect(plan.access.readable).not.toContain('/img/usr/bin/busybox')
+    expect(plan.access.readable).toContain('/usr/lib/x86_64-linux-gnu/libc.so.6')
+    expect(base.programs()).toEqual(['busybox', 'sh'])
+  })
+
+  test("the base's program names, for messages about a program that is not there", () => {
+    expect(minimal.programs()).toEqual(['busybox', 'env', 'node', 'setpriv', 'sh'])
   })
 })
 

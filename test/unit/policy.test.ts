@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { validateOptions } from '../../src/policy/validate.js'
 import { createPolicyResolver, resolveUser } from '../../src/policy/resolve.js'
 import { OptionsError } from '../../src/policy/errors.js'
+import { describeRootfs } from '../../src/rootfs/option.js'
 
 const root = '/proj'
 
@@ -19,6 +20,12 @@ describe('validateOptions', () => {
     [{ env: { allow: 'GITHUB_*' } }, 'option `env.allow` is "GITHUB_*"; expected an array of variable name globs'],
     [{ env: { set: { A: 1 } } }, 'option `env.set.A` is 1; expected a string'],
     [{ hostname: 'bad host' }, 'option `hostname` is "bad host"'],
+    [{ rootfs: 'alpine' }, 'option `rootfs` is "alpine"; expected \'host\' (the host\'s /usr, read-only), \'minimal\' (node, its libraries and busybox), { base: \'minimal\', tools: [\'git\', …] } or { dir:'],
+    [{ rootfs: { dir: '' } }, 'option `rootfs.dir` is ""; expected the path of a folder holding an unpacked root filesystem'],
+    [{ rootfs: { dir: '/img', tools: ['git'] } }, 'option `rootfs.tools` is ["git"]; expected one of the known options: dir'],
+    [{ rootfs: { base: 'host', tools: [] } }, 'option `rootfs.base` is "host"; expected \'minimal\''],
+    [{ rootfs: { base: 'minimal', toolz: ['git'] } }, 'option `rootfs.toolz` is ["git"]; expected one of the known options (did you mean `rootfs.tools`?)'],
+    [{ rules: [{ files: 'a/**', rootfs: { base: 'minimal', tools: ['git', '../bin/sh'] } }] }, 'option `rules[0].rootfs.tools[1]` is "../bin/sh"; expected a program name as found on PATH (no slash)'],
     [{ cgroups: 'yes' }, 'option `cgroups` is "yes"; expected \'auto\', \'required\' or false'],
     [{ onUnsupported: 'ignore' }, 'option `onUnsupported` is "ignore"; expected \'error\' (fail on a machine that cannot sandbox) or \'warn\' (run unsandboxed, with a warning)'],
     [{ rules: [{ files: 'a/**', onUnsupported: 'warn' }] }, 'option `rules[0].onUnsupported` is "warn"; expected one of the known options'],
@@ -115,6 +122,26 @@ describe('createPolicyResolver', () => {
   test('globs are relative to the project root', () => {
     expect(resolver.forFile('/proj/src/x.e2e.ts').fs.writable).toEqual(['/var/cache/x'])
     expect(resolver.forFile('/elsewhere/test/integration/a.test.ts').network).toBe('loopback')
+  })
+
+  test("rootfs: 'host' by default; a rule's replaces the one before as a whole; a relative dir is the project's", () => {
+    const rootfs = createPolicyResolver(validateOptions({
+      rootfs: { base: 'minimal', tools: ['git'] },
+      rules: [{ files: 'image/**', rootfs: { dir: '../images/debian' } }, { files: 'image/plain/**', rootfs: 'minimal' }],
+    }), '/repo/app')
+    expect(createPolicyResolver({}, root).forFile('/proj/a.test.ts').rootfs).toEqual({ base: 'host' })
+    expect(rootfs.forFile('/repo/app/a.test.ts').rootfs).toEqual({ base: 'minimal', tools: ['git'] })
+    expect(rootfs.forFile('/repo/app/image/a.test.ts').rootfs).toEqual({ base: 'dir', dir: '/repo/images/debian' })
+    expect(rootfs.forFile('/repo/app/image/plain/a.test.ts').rootfs).toEqual({ base: 'minimal', tools: [] })
+  })
+
+  test('describeRootfs: one line for each base, for whatever shows a policy', () => {
+    expect(describeRootfs({ base: 'host' })).toBe("rootfs host: the host's /usr, /bin and /lib*, read-only")
+    expect(describeRootfs({ base: 'minimal', tools: ['git', 'make'] })).toBe(
+      "rootfs minimal: node, setpriv and the libraries they and the project's native addons load, busybox as /bin/sh and its applets, and git, make from the host; nothing else of /usr")
+    expect(describeRootfs({ base: 'dir', dir: '/images/debian12' })).toBe(
+      "rootfs /images/debian12: that image's /usr, /bin, /sbin, /lib* and /etc, read-only, with the host's node, setpriv and their libraries on top")
+    for (const line of [describeRootfs({ base: 'host' }), describeRootfs({ base: 'minimal', tools: [] })]) expect(line).not.toContain('\n')
   })
 })
 
