@@ -100,9 +100,15 @@ export class SandboxReport {
 
 function stopViolation(fence: Fence, stop: Stop): Violation | null {
   if (stop.kind === 'seccomp-kill') {
-    const allow = { seccomp: [] }
-    const text = `${NOTE_PREFIX}the seccomp filter killed ${fence.file}'s worker; to find the call, run \`npx vitest-pool-nsjail audit -- ${fence.file}\` (it records refused system calls), or check with rules: [{ files: '${fence.file}', seccomp: false }]`
-    return { kind: 'seccomp', what: 'a system call the filter kills for', note: text, allow }
+    // The user's rules that kill are the likely cause; otherwise a 32-bit ABI call (no rule can allow one).
+    const seccomp = fence.policy.seccomp
+    const killing = seccomp ? [...new Set(seccomp.deny.filter((r) => r.action === 'kill').map((r) => r.syscall))] : []
+    if (killing.length) {
+      const allow = { seccomp: killing }
+      return { kind: 'seccomp', what: `call ${killing.join(', ')} (killed)`, note: note(fence, `the seccomp filter killed the worker: its rules kill for ${killing.join(', ')}`, 'make the call', allow), allow }
+    }
+    const text = `${NOTE_PREFIX}the seccomp filter killed ${fence.file}'s worker for a 32-bit ABI call; to find it, run \`npx vitest-pool-nsjail audit -- ${fence.file}\``
+    return { kind: 'seccomp', what: 'a 32-bit system call', note: text, allow: {} }
   }
   const limits = raisedLimit(fence.policy, stop)
   if (!limits) return null
