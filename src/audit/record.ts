@@ -14,10 +14,11 @@
  *    is recorded (and let through: the record view reads more);
  *  - env: not opened (values stay outside); the names read and missing come from the hints.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { createFirewall, type Firewall } from '../channel/firewall/index.js'
 import { under } from '../channel/firewall/paths.js'
+import { hostFs } from '../hostfs/beneath.js'
 import { runDir, type SandboxDir } from '../hostfs/run-dir.js'
 import type { Identity } from '../isolate/etc.js'
 import type { LaunchPlan } from '../isolate/plan.js'
@@ -31,6 +32,8 @@ import type { AuditRecorder } from './recorder.js'
 export const STRACE = '/usr/bin/strace'
 /** Where the trace is written inside the sandbox: a private folder on the sandbox's own /tmp. */
 const TRACE_DIR = '/tmp/.vitest-pool-nsjail-audit'
+/** The largest trace read back (a whole Vitest worker's path calls are a few MiB). */
+const MAX_TRACE = 512 * 2 ** 20
 
 /** Never mounted from the host in record mode: the sandbox has its own, or they are system folders already. */
 const KEEP_OWN = new Set(['proc', 'sys', 'dev', 'etc', 'usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'boot', 'lost+found'])
@@ -136,18 +139,19 @@ export class Recording {
 
   /** The sandbox has ended: its trace and hints become the files' findings. */
   finish(hints: { env: string[]; ports: Array<[string, number]> }, hostEnv: Record<string, string | undefined>): void {
-    // No trace when the worker never started (strace writes it from its first call on).
-    const text = safe(() => readFileSync(path.join(this.dir.path, 'trace'), 'utf8')) ?? ''
+    // Read beneath the folder's fd, a regular file only, never through a link the sandbox put there
+    // (the folder is the sandbox user's). No trace when the worker never started.
+    const text = safe(() => hostFs().read(this.dir.dir, 'trace', MAX_TRACE).toString('utf8')) ?? ''
     this.dir.remove()
     const { access, ops } = this.baseline
-    const mountParents = access.readable.concat(access.writable).flatMap((p) => ancestors(p))
+    const mountParents = new Set(access.readable.concat(access.writable).flatMap((p) => ancestors(p)))
     // What the default sandbox makes itself: its /etc files, links and folders (exactly), its tmpfs and /proc, /dev (all inside).
-    const made = ops.flatMap((op) => (op.op === 'file' || op.op === 'symlink' || op.op === 'dir' || op.op === 'ro-bind-data' ? [op.dest] : []))
+    const made = new Set(ops.flatMap((op) => (op.op === 'file' || op.op === 'symlink' || op.op === 'dir' || op.op === 'ro-bind-data' ? [op.dest] : [])))
     const within = ops.flatMap((op) => (op.op === 'tmpfs' || op.op === 'proc' || op.op === 'dev' ? [op.dest] : [])).filter((p) => p !== '/tmp')
     const found = findings(parseTrace(text), {
       root: this.init.root,
-      own: (p) => made.includes(p) || under(p, within) || (under(p, ['/tmp']) && !under(p, this.hostTmp)),
-      visible: (p) => this.firewall.canRead(p) || mountParents.includes(p),
+      own: (p) => made.has(p) || under(p, within) || (under(p, ['/tmp']) && !under(p, this.hostTmp)),
+      visible: (p) => this.firewall.canRead(p) || mountParents.has(p),
       answer: (name, args) => this.answers?.answer(name, args) ?? null,
     })
     const env = hints.env.filter((name) => hostEnv[name] !== undefined && this.baseline.env[name] === undefined)
