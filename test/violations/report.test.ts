@@ -102,9 +102,12 @@ describe('each fence, named on the failure with the option that allows it', () =
       `to let test/firewall.test.ts have ${hostFile} read for it ${rule('test/firewall.test.ts', `fs: { readonly: ['${hostFile}'] }`)}`)
   })
 
-  test('limit kills: the limit, raised', (ctx) => {
+  test('a wall-time kill: the limit, raised', () => {
     expect(result.fileErrors['test/slow.test.ts']?.join('\n')).toContain(
       `the sandbox ended it at limits.wallTime; to let test/slow.test.ts run with twice that (a guess) ${rule('test/slow.test.ts', "limits: { wallTime: '6s' }")}`)
+  })
+
+  test('a memory kill: the limit, raised', (ctx) => {
     if (!cgroups) return ctx.skip('no writable cgroup for this user: no memory limit to hit')
     expect(result.fileErrors['test/memory.test.ts']?.join('\n')).toContain(
       `the sandbox ended it at limits.memory; to let test/memory.test.ts run with twice that (a guess) ${rule('test/memory.test.ts', "limits: { memory: '512M' }")}`)
