@@ -28,7 +28,7 @@ export function installHints(post: Post): void {
   }
 
   const env = process.env
-  process.env = new Proxy(env, {
+  const proxy = new Proxy(env, {
     get(target, name) {
       const value = target[name as string]
       // Posting reads nothing of process.env, but the guard keeps a read made meanwhile from recursing.
@@ -53,6 +53,11 @@ export function installHints(post: Post): void {
       return true
     },
   })
+  process.env = proxy
+  // A proxy cannot be cloned: structuredClone(process.env) clones the object behind it. (Passing
+  // process.env itself to postMessage or as workerData still throws: copy it, `{ ...process.env }`.)
+  const clone = globalThis.structuredClone
+  globalThis.structuredClone = ((value: unknown, options?: StructuredSerializeOptions) => clone(value === proxy ? env : value, options)) as typeof clone
 
   const connect = net.Socket.prototype.connect
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
