@@ -30,12 +30,12 @@ const LOUD = [
   '!!! Run it only on code you trust, never as the check that lets code in.',
 ]
 
-/** The snippet for vitest.config.ts: the options on one line per rule. */
+/** The snippet for vitest.config.ts: one line per top-level option and per rule. */
 export function configSnippet(result: AuditResult): string {
   const { rules, ...rest } = result.options
-  const top = literal(rest).slice(1, -2).trim()
+  const top = Object.entries(rest).filter(([, value]) => value !== undefined).map(([key, value]) => `  ${literal({ [key]: value }).slice(2, -2)},`)
   const lines = rules?.length ? ['  rules: [', ...rules.map((rule) => `    ${literal(rule)},`), '  ],'] : []
-  return ['nsjail({', ...(top ? [`  ${top},`] : []), ...lines, '})'].join('\n')
+  return ['nsjail({', ...top, ...lines, '})'].join('\n')
 }
 
 /** Runs the audit; resolves with the exit status (0: the file is written; 2: refused to start). */

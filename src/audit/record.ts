@@ -59,6 +59,15 @@ export function hostFolders(home: string, list = (dir: string) => readdirSync(di
   return out
 }
 
+/**
+ * A root with strace in it: a minimal root gets it as one more tool; an image root (which may lack it)
+ * is recorded on the host's, so its own system folders are not findings either way.
+ */
+function withStrace(rootfs: Policy['rootfs']): Policy['rootfs'] {
+  if (rootfs.base === 'minimal') return { base: 'minimal', tools: [...new Set([...rootfs.tools, 'strace'])] }
+  return rootfs.base === 'dir' ? { base: 'host' } : rootfs
+}
+
 function safe<T>(run: () => T): T | undefined {
   try {
     return run()
@@ -106,7 +115,7 @@ export class Recording {
     this.baseline = init.plan(init.policy)
     this.shown = hostFolders(init.identity.home)
     this.hostTmp = this.shown.filter((p) => p.startsWith('/tmp/'))
-    this.policy = { ...init.policy, network: 'host' }
+    this.policy = { ...init.policy, network: 'host', rootfs: withStrace(init.policy.rootfs) }
     this.answers = init.policy.seccomp ? filterAnswers(seccompPlan(init.policy.seccomp)) : null
     this.dir = runDir().sandboxDir(init.identity.setuid ? { uid: init.identity.uid, gid: init.identity.gid } : undefined)
     this.firewall = createFirewall({ root: init.root, ...this.baseline.access }, { files: init.files })

@@ -9,6 +9,7 @@ import { findings, type TraceFacts } from '../../src/audit/findings.js'
 import { filterAnswers } from '../../src/audit/filter-answer.js'
 import { hostFolders } from '../../src/audit/record.js'
 import { allowanceOf } from '../../src/audit/recorder.js'
+import { configSnippet } from '../../src/audit/command.js'
 import { planFilter } from '../../src/seccomp/plan.js'
 import { DEFAULT_POLICY } from '../../src/seccomp/validate.js'
 
@@ -117,4 +118,19 @@ test('the openings: exact entries; a name a client asked for stands for its addr
     seccomp: ['personality'],
     env: ['API_TOKEN'],
   })
+})
+
+test('the config snippet: one line per top-level option and per rule, valid JavaScript', () => {
+  const snippet = configSnippet({ files: [], options: { rootfs: 'minimal', env: { set: { A: '1' } }, rules: [{ files: 'test/a.test.ts', seccomp: { allow: ['personality'] } }] } })
+  expect(snippet).toBe([
+    'nsjail({',
+    "  rootfs: 'minimal',",
+    "  env: { set: { A: '1' } },",
+    '  rules: [',
+    "    { files: 'test/a.test.ts', seccomp: { allow: ['personality'] } },",
+    '  ],',
+    '})',
+  ].join('\n'))
+  const nsjail = (options: unknown) => options
+  expect(new Function('nsjail', `return ${snippet}`)(nsjail)).toEqual({ rootfs: 'minimal', env: { set: { A: '1' } }, rules: [{ files: 'test/a.test.ts', seccomp: { allow: ['personality'] } }] })
 })
