@@ -16,7 +16,22 @@ test(`network interfaces: ${Object.keys(os.networkInterfaces()).join(', ')}`, ()
   expect(Object.keys(os.networkInterfaces())).toEqual(['lo'])
 })
 
-test('the host is out of reach: a listener on the host\'s 127.0.0.1 is not this loopback', async () => {
+const read = (host: string, port: number) =>
+  new Promise<string>((resolve) => {
+    let text = ''
+    const socket = net.connect({ host, port })
+    socket.on('data', (chunk) => (text += chunk))
+    socket.on('end', () => resolve(text))
+    socket.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message))
+  })
+
+test('a forwarded host service (network: { forward }) is reachable at its own address', async () => {
+  const result = await read('127.0.0.1', inject('servicePort'))
+  console.log(`connect 127.0.0.1:${inject('servicePort')} (forwarded) → "${result}"`)
+  expect(result).toBe('hello from the forwarded host service')
+})
+
+test('the rest of the host is out of reach: another listener on the host\'s 127.0.0.1 is not this loopback', async () => {
   const result = await connect('127.0.0.1', inject('hostPort'))
   console.log(`connect 127.0.0.1:${inject('hostPort')} (listening on the host) → ${result}`)
   expect(result).toBe('ECONNREFUSED')
