@@ -16,6 +16,7 @@ import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
 import { RunReport } from '../violations/run-report.js'
 import { writeReport } from '../violations/write-json.js'
+import { printsBanner } from './banner-reporter.js'
 import type { Identity } from '../isolate/etc.js'
 import { runDir } from '../hostfs/run-dir.js'
 import { startHostRelay, type HostRelay } from '../relay/host.js'
@@ -68,7 +69,8 @@ export class PoolShared {
       onTestRunStart: () => this.report.clear(),
       onTestRunEnd: () => {
         const summary = this.report.summary()
-        if (summary) vitest.logger.log(`\n${summary}`)
+        // Beside the banner: on stderr when stdout may be a machine-readable report.
+        if (summary) (printsBanner(vitest) ? vitest.logger.log(`\n${summary}`) : vitest.logger.error(`\n${summary}`))
         if (file) writeReport(file, vitest.config.root, this.report.json())
       },
     } as never)

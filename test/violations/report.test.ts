@@ -160,6 +160,15 @@ test('nothing is printed when nothing was hit; the reporter inside leaves proces
   expect(result.output).not.toContain("hit the sandbox's fences")
 })
 
+test('the summary goes to stdout beside a terminal reporter, to stderr when stdout may be a machine-readable report', async () => {
+  const human = await runFixture('report', { root: fixture.root, filters: ['test/erofs.test.ts'], cli: { reporters: ['default'] } })
+  expect(human.stdout).toContain("hit the sandbox's fences")
+  const machine = await runFixture('report', { root: fixture.root, filters: ['test/erofs.test.ts'], cli: { reporters: ['json'] } })
+  expect(machine.stdout).not.toContain("hit the sandbox's fences")
+  expect(machine.output).toContain("hit the sandbox's fences")
+  expect(JSON.parse(machine.stdout.slice(machine.stdout.indexOf('{')))).toMatchObject({ numFailedTests: 1 })
+})
+
 test('a host path that does not exist gets no word', async () => {
   const result = await run(['test/hidden-path.test.ts'], { env: { set: { REPORT_HOST_FILE: path.join(host.dir, 'no-such-file.txt'), REPORT_PORT: String(port) } } })
   expect(result.errors['test/hidden-path.test.ts > reads a host file outside the project']?.join('\n')).not.toContain('vitest-pool-nsjail')
