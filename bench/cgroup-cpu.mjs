@@ -1,34 +1,15 @@
 // bench/cgroup-cpu.mjs - how much CPU a busy loop gets in a worker cgroup with `limits.cpu`.
-//   node bench/cgroup-cpu.mjs [cores=0.5] [seconds=3]
+//   node bench/cgroup-cpu.mjs [cores=0.5] [seconds=3]       (after `npm run build`)
 // Needs a writable cgroup (root, or a delegated one). Prints, does not assert: the share is
 // loose (CFS enforces the quota per 100 ms period, and the first period starts unthrottled).
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
+import { join } from 'node:path'
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 const cores = Number(process.argv[2] ?? 0.5)
 const seconds = Number(process.argv[3] ?? 3)
 
-// Load src/cgroup without a build: transpile it (and what it imports) into a temp dir.
-const out = fs.mkdtempSync(join(tmpdir(), 'nsjail-bench-'))
-for (const source of [
-  ...fs.readdirSync(join(repo, 'src/cgroup')).filter((f) => f.endsWith('.ts')).map((f) => join(repo, 'src/cgroup', f)),
-  join(repo, 'src/policy/errors.ts'),
-  join(repo, 'src/probe/fixes.ts'),
-]) {
-  const { outputText } = ts.transpileModule(fs.readFileSync(source, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-  })
-  const target = join(out, relative(repo, source)).replace(/\.ts$/, '.js')
-  fs.mkdirSync(dirname(target), { recursive: true })
-  fs.writeFileSync(target, outputText)
-}
-fs.writeFileSync(join(out, 'package.json'), '{"type":"module"}')
-const { openCgroups, enterCommand, DEFAULT_LIMITS } = await import(join(out, 'src/cgroup/index.js'))
+const { openCgroups, enterCommand, DEFAULT_LIMITS } = await import('../dist/cgroup/index.js')
 
 const busy = `const end = Date.now() + ${seconds * 1000}; let x = 0; while (Date.now() < end) x++;
 const u = process.cpuUsage(); console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, wallMs: performance.now() }))`
@@ -61,5 +42,4 @@ try {
   console.log(line(`cpu ${cores}`, capped))
 } finally {
   await run.close()
-  fs.rmSync(out, { recursive: true, force: true })
 }
