@@ -163,10 +163,11 @@ test('nothing is printed when nothing was hit; the reporter inside leaves proces
 test('the summary goes to stdout beside a terminal reporter, to stderr when stdout may be a machine-readable report', async () => {
   const human = await runFixture('report', { root: fixture.root, filters: ['test/erofs.test.ts'], cli: { reporters: ['default'] } })
   expect(human.stdout).toContain("hit the sandbox's fences")
-  const machine = await runFixture('report', { root: fixture.root, filters: ['test/erofs.test.ts'], cli: { reporters: ['json'] } })
+  // TAP writes to stdout in 4.1 and 5.x alike (5.x's json reporter writes a file by default).
+  const machine = await runFixture('report', { root: fixture.root, filters: ['test/erofs.test.ts'], cli: { reporters: ['tap'] } })
+  expect(machine.stdout).toContain('TAP version')
   expect(machine.stdout).not.toContain("hit the sandbox's fences")
   expect(machine.output).toContain("hit the sandbox's fences")
-  expect(JSON.parse(machine.stdout.slice(machine.stdout.indexOf('{')))).toMatchObject({ numFailedTests: 1 })
 })
 
 test('a host path that does not exist gets no word', async () => {
