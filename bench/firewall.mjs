@@ -2,7 +2,8 @@
 // captured traffic: module fetches and resolves, task updates, console logs, pool protocol messages,
 // and the main process's answers, fetched code with its inline source map included). Two figures:
 // the RPC firewall alone, and the whole path a worker's message takes in the pool (decode from the
-// wire, depth check, firewall, scope, budgets, stack sanitizing). Run after `npm run build`:
+// wire, depth check, hint check, firewall, scope, budgets, stack sanitizing, the violation report's look at task
+// updates). Run after `npm run build`:
 //   node bench/firewall.mjs [count]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, realpathSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +15,10 @@ import { createScope } from '../dist/channel/scope.js'
 import { ByteBudget } from '../dist/channel/budgets.js'
 import { MessageBudgets } from '../dist/channel/message-budgets.js'
 import { sanitizeMessage } from '../dist/channel/sanitize.js'
+import { SandboxReport } from '../dist/violations/sandbox-report.js'
+import { RunReport } from '../dist/violations/run-report.js'
+import { isHint } from '../dist/violations/hints.js'
+import { createPolicyResolver } from '../dist/policy/resolve.js'
 
 const COUNT = Number(process.argv[2] ?? 100_000)
 const base = realpathSync(mkdtempSync(path.join(tmpdir(), 'fw-bench-')))
@@ -67,6 +72,16 @@ const messages = steps.reduce((sum, s) => sum + s.length, 0)
 const MiB = 2 ** 20
 const budgets = new MessageBudgets(new ByteBudget(1024 * MiB, 'coverage', 'limits.coverage'), new ByteBudget(2 ** 50, 'output', 'limits.output'))
 const safe = (file) => firewall.hostMayOpen(path.resolve(file))
+const report = new SandboxReport({
+  root,
+  policy: createPolicyResolver({}, root).forFile(testFile),
+  plan: { access: { readable: [root], writable: [], hidden: [] }, env: {}, ops: [], identity: { home: '/home/sandbox' } },
+  hostEnv: {},
+  files: [testFile],
+  fileOf: (id) => scope.fileOf(id),
+  run: new RunReport(),
+  projectName: '',
+})
 
 /** `full`: the whole path of the pool's Sandbox.fromWorker; else the firewall alone on decoded messages. */
 function run(full) {
@@ -78,12 +93,14 @@ function run(full) {
     if (full) {
       message = decode(wire[n])
       checkDepth(message)
+      if (isHint(message)) continue
     }
     const verdict = firewall.inspect(message)
     if (!verdict.pass) refused++
     if (full && message.t === 'q') {
       if (scope.problem(message.m, message.a) || budgets.spend(message, wire[n].length)) refused++
       sanitizeMessage(message, safe)
+      report.taskUpdate(message)
     }
     if (answer && !firewall.inspectReply(answer).pass) refused++
   }

@@ -22,6 +22,8 @@ export interface Scope {
   add(files: readonly string[]): void
   /** Why this RPC call from the worker reaches outside its files, or null when it does not. */
   problem(method: string, args: readonly unknown[]): string | null
+  /** The file (absolute) a task id of the sandbox's own belongs to. */
+  fileOf(taskId: string): string | undefined
 }
 
 export function createScope(options: ScopeOptions): Scope {
@@ -31,11 +33,11 @@ export function createScope(options: ScopeOptions): Scope {
   const names = new Set<string>()
   let failed = false
 
-  const taskIdInScope = (id: unknown): boolean => {
-    if (typeof id !== 'string') return false
+  const fileOf = (id: string): string | undefined => {
     const cut = id.indexOf('_')
-    return ids.has(cut === -1 ? id : id.slice(0, cut))
+    return ids.get(cut === -1 ? id : id.slice(0, cut))
   }
+  const taskIdInScope = (id: unknown): boolean => typeof id === 'string' && fileOf(id) !== undefined
   const pathInScope = (file: unknown): boolean => typeof file === 'string' && paths.has(file)
 
   function fileProblem(file: unknown): string | null {
@@ -73,6 +75,7 @@ export function createScope(options: ScopeOptions): Scope {
   }
 
   return {
+    fileOf,
     add(files) {
       for (const file of files) {
         if (paths.has(file)) continue

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `vitest-pool-nsjail` command: `doctor` and `explain`. Exit status: doctor 0/1 (enforced here or
- * not, or the config does not load), explain 0/1 (every file explained or not), 2 for a usage error.
+ * The `vitest-pool-nsjail` command: `doctor`, `explain` and `audit`. Exit status: doctor 0/1 (enforced
+ * here or not, or the config does not load), explain 0/1 (every file explained or not), audit 0 (the
+ * file is written) or 2 (refused on CI), 2 for a usage error.
  */
 import { parseArgs } from 'node:util'
 import { doctor } from './doctor.js'
 import { explain } from './explain.js'
+import { auditCommand } from './audit.js'
 
 const USAGE = `usage:
   vitest-pool-nsjail doctor [--config FILE] [--root DIR] [--json]
@@ -14,9 +16,15 @@ const USAGE = `usage:
   vitest-pool-nsjail explain [--config FILE] [--root DIR] <test file>...
       the policy each test file gets: matching rules, network, mounts, environment,
       seccomp, limits
+  vitest-pool-nsjail audit [--out FILE] [--force] [-- <vitest args>]
+      runs the suite once with every sandbox's fences opened and recorded, and writes
+      the smallest options that let it pass (default nsjail.audit.json); not on CI
+      (CI set) without --force
 `
 
 async function main(argv: string[]): Promise<number> {
+  // Everything after `audit` is its own (and Vitest's, after `--`).
+  if (argv[0] === 'audit') return auditCommand(argv.slice(1))
   let parsed
   try {
     parsed = parseArgs({

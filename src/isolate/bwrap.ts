@@ -76,7 +76,7 @@ export function bwrapArgs(plan: LaunchPlan, features: BwrapFeatures): { args: st
       case 'ro-bind':
       case 'bind':
       case 'dev-bind':
-        args.push(`--${op.op}`, op.src, op.dest)
+        args.push(`--${op.op}${op.optional ? '-try' : ''}`, op.src, op.dest)
         break
       case 'symlink':
         args.push('--symlink', op.target, op.dest)

@@ -21,7 +21,8 @@ import type { BaseRoot } from '../rootfs/base.js'
 
 /** One step of building the root, in the spirit of bubblewrap's own SetupOp list. */
 export type SetupOp =
-  | { op: 'ro-bind' | 'bind' | 'dev-bind'; src: string; dest: string }
+  /** `optional`: skipped when `src` is gone by the time bwrap runs (the audit's view of a changing host). */
+  | { op: 'ro-bind' | 'bind' | 'dev-bind'; src: string; dest: string; optional?: true }
   | { op: 'symlink'; target: string; dest: string }
   | { op: 'file'; dest: string; data: string }
   /** A read-only file with this content mounted over an existing path (a credential's stand-in). */
@@ -68,6 +69,8 @@ export interface PlanInput {
    * sandbox sees, and the pool reads `src` itself.
    */
   privateMounts?: Array<{ src: string; dest: string }>
+  /** Host paths mounted read-only at the same place if they are still there when bwrap runs (the audit's record mode). */
+  optionalReadonly?: string[]
   /** Credential files in the mounts and their stand-ins (./find-concealed.ts): covered, and hidden from the firewall. */
   concealed?: Concealed[]
   /**
@@ -97,20 +100,23 @@ const isInside = (child: string, parent: string) => child === parent || child.st
  * Keeps the shortest path of each nested family with the same mode, and orders binds parents first,
  * so a writable folder inside the read-only project is mounted on top of it, not under it.
  */
-function bindOps(readonly: string[], writable: string[]): SetupOp[] {
+function bindOps(readonly: string[], writable: string[], optional: string[] = []): SetupOp[] {
   const writableSet = [...new Set(writable.map((p) => path.resolve(p)))]
   const readonlySet = [...new Set(readonly.map((p) => path.resolve(p)))].filter((p) => !writableSet.includes(p))
+  const optionalSet = [...new Set(optional.map((p) => path.resolve(p)))].filter((p) => !writableSet.includes(p) && !readonlySet.includes(p))
   const entries = [
-    ...readonlySet.map((p) => ({ p, rw: false })),
-    ...writableSet.map((p) => ({ p, rw: true })),
+    ...readonlySet.map((p) => ({ p, rw: false, optional: false })),
+    ...optionalSet.map((p) => ({ p, rw: false, optional: true })),
+    ...writableSet.map((p) => ({ p, rw: true, optional: false })),
   ]
   const kept = entries.filter((e) => {
-    // A path under another of the same mode adds nothing, unless a mount of the other mode lies between them.
-    return !entries.some((o) => o !== e && o.rw === e.rw && o.p !== e.p && isInside(e.p, o.p) &&
+    // A path under another of the same mode adds nothing, unless a mount of the other mode lies between
+    // them, or the other may be skipped.
+    return !entries.some((o) => o !== e && o.rw === e.rw && o.p !== e.p && isInside(e.p, o.p) && (!o.optional || e.optional) &&
       !entries.some((m) => m.rw !== e.rw && isInside(e.p, m.p) && isInside(m.p, o.p) && m.p !== o.p))
   })
   kept.sort((a, b) => a.p.split('/').length - b.p.split('/').length || a.p.localeCompare(b.p))
-  return kept.map((e) => ({ op: e.rw ? 'bind' : 'ro-bind', src: e.p, dest: e.p }))
+  return kept.map((e): SetupOp => ({ op: e.rw ? 'bind' : 'ro-bind', src: e.p, dest: e.p, ...(e.optional ? { optional: true as const } : {}) }))
 }
 
 /**
@@ -191,7 +197,7 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   // What the environment makes Node load at start (NODE_OPTIONS preloads, the extra CA file) must be
   // there: the preflight checked these exist (src/pool/env-files.ts).
   const loaded = envFiles(env, root).map((f) => f.file)
-  const binds = bindOps([root, ...input.needs, ...(input.base?.etc ?? host.etc), ...policy.fs.readonly, ...loaded], policy.fs.writable)
+  const binds = bindOps([root, ...input.needs, ...(input.base?.etc ?? host.etc), ...policy.fs.readonly, ...loaded], policy.fs.writable, input.optionalReadonly)
   // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
   const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
   const concealment = concealOps(input.concealed ?? [])

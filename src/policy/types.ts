@@ -88,6 +88,11 @@ export interface NsjailOptions extends SandboxOptions {
    * `{ uid, gid }`. Never 0.
    */
   user?: UserOption
+  /**
+   * Where to write, at the end of each run, the JSON account of the fences test files hit and the
+   * rules that would let them through (relative to the run's root), e.g. `'nsjail-report.json'`.
+   */
+  report?: string
 }
 
 export type UserOption = 'owner' | 'nobody' | { uid: number; gid: number }

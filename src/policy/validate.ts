@@ -161,6 +161,11 @@ const TOP: Record<string, Validator> = {
       }
     }
   },
+  report: (value, option) => {
+    if (typeof value !== 'string' || value === '' || value.includes('\0') || value.endsWith('/')) {
+      throw new OptionError(option, value, "the path of a JSON file to write the sandbox's report to, e.g. 'nsjail-report.json'")
+    }
+  },
   onUnsupported: (value, option) => {
     if (value !== 'error' && value !== 'warn') throw new OptionError(option, value, `'error' (fail on a machine that cannot sandbox) or 'warn' (run unsandboxed, with a warning)`)
   },

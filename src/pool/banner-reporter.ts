@@ -20,8 +20,11 @@ export function bannerReporter(shared: PoolShared, runner: PoolRunnerInitializer
   }
 }
 
-/** Whether a configured reporter is one of Vitest's terminal reporters (which print its banner). */
-function printsBanner(vitest: Vitest): boolean {
+/**
+ * Whether a configured reporter is one of Vitest's terminal reporters (which print its banner): else
+ * stdout may be a machine-readable report, and the pool's own lines go to stderr.
+ */
+export function printsBanner(vitest: Vitest): boolean {
   const human = (type: unknown) => typeof type === 'function' && [DefaultReporter, DotReporter].some((R) => type === R || type.prototype instanceof R)
   return vitest.config.reporters.some((entry) =>
     Array.isArray(entry) ? human(ReportersMap[entry[0] as keyof typeof ReportersMap]) : human((entry as object).constructor))

@@ -27,11 +27,16 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
 /** bwrap's exit code for a worker killed with SIGSYS: the seccomp filter's `kill` action. */
 const SECCOMP_KILL = 128 + constants.signals.SIGSYS
 
+/** The worker died of the seccomp filter's `kill` (and no limit explains the end). */
+export function isSeccompKill(facts: Pick<ExitFacts, 'code' | 'signal' | 'reason'>): boolean {
+  return facts.reason === null && (facts.code === SECCOMP_KILL || facts.signal === 'SIGSYS')
+}
+
 export function describeExit(facts: ExitFacts): string {
   // A sandbox launched ahead of need (a spare) has no file until it is handed one.
   const files = facts.files.join(', ') || '(no test file yet)'
   const reason = facts.reason ??
-    (facts.code === SECCOMP_KILL || facts.signal === 'SIGSYS'
+    (isSeccompKill(facts)
       ? 'the seccomp filter killed the worker (SIGSYS): it made a system call the policy kills for, a 32-bit ABI call or a rule with action \'kill\''
       : null)
   if (reason) return `vitest-pool-nsjail: killed by the sandbox: ${reason} — ${files}`

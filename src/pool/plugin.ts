@@ -55,6 +55,7 @@ export function nsjail(options: NsjailOptions = {}): Plugin {
       bannered.add(vitest)
       vitest.config.reporters.push(bannerReporter(shared, initializer, vitest))
     }
+    shared.attachReport(vitest)
     return shared.preflight(project)
   }
   const companion: Plugin = {

@@ -22,9 +22,17 @@ export interface SandboxSpecifics {
   seccomp: Buffer | null
   privateMounts?: PlanInput['privateMounts']
   relay?: PlanInput['relay']
+  /** More paths to hide than the policy's (the run's JSON report). */
+  hide?: string[]
+  /** The audit's record mode: host folders shown if still there, and the command run under its tracer. */
+  optionalReadonly?: string[]
+  wrapCommand?: (command: string[]) => string[]
 }
 
 export function sandboxPlan(project: ProjectSandbox, vitestProject: TestProject, policy: Policy, specifics: SandboxSpecifics): LaunchPlan {
+  // First of all, the worker closes the descriptors it inherited by accident; then our entry runs
+  // Vitest's worker runtime on the pool's channel.
+  const command = [project.node, '--require', CLOSE_INHERITED_FDS, ...specifics.execArgv, WORKER_ENTRY, pathToFileURL(path.resolve(specifics.distPath, 'worker.js')).href]
   return planLaunch({
     policy,
     identity: project.identity,
@@ -32,18 +40,17 @@ export function sandboxPlan(project: ProjectSandbox, vitestProject: TestProject,
     base: project.base(policy.rootfs),
     root: project.root,
     needs: project.needs,
-    // First of all, the worker closes the descriptors it inherited by accident; then our entry runs
-    // Vitest's worker runtime on the pool's channel.
-    command: [project.node, '--require', CLOSE_INHERITED_FDS, ...specifics.execArgv, WORKER_ENTRY, pathToFileURL(path.resolve(specifics.distPath, 'worker.js')).href],
+    command: specifics.wrapCommand?.(command) ?? command,
     workerEnv: specifics.workerEnv,
     configEnv: configEnv(vitestProject),
     seccomp: specifics.seccomp,
     gitRepositories: project.gitRepositories,
     privateMounts: specifics.privateMounts,
+    optionalReadonly: specifics.optionalReadonly,
     concealed: findConcealed({
       root: project.root,
-      mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable],
-      hide: policy.fs.hide,
+      mounts: [project.root, ...project.needs, ...policy.fs.readonly, ...policy.fs.writable, ...(specifics.optionalReadonly ?? [])],
+      hide: [...policy.fs.hide, ...(specifics.hide ?? [])],
     }),
     relay: specifics.relay,
   })

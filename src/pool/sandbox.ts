@@ -22,7 +22,7 @@ import { sanitizeMessage } from '../channel/sanitize.js'
 import { ByteBudget } from '../channel/budgets.js'
 import { MessageBudgets } from '../channel/message-budgets.js'
 import { isRequest, isResponse, response, type StartRequest, type WorkerResponse } from './messages.js'
-import { describeExit } from './exit.js'
+import { describeExit, isSeccompKill } from './exit.js'
 import { formatDuration } from '../cgroup/limits.js'
 import { isFsRequest } from '../channel/write-bridge.js'
 import { SandboxHostIo } from '../channel/sandbox-host-io.js'
@@ -31,6 +31,11 @@ import type { ProjectSandbox } from './project.js'
 import { sandboxPlan } from './sandbox-plan.js'
 import type { Policy } from '../policy/types.js'
 import type { SandboxResources } from './resources.js'
+import { SandboxReport } from '../violations/sandbox-report.js'
+import { isHint } from '../violations/hints.js'
+import { stopOf } from '../violations/limits.js'
+import { auditRecorder } from '../audit/recorder.js'
+import { Recording } from '../audit/record.js'
 import type { TcpAddress } from '../relay/protocol.js'
 
 const SIGKILL_AFTER_MS = 500
@@ -77,6 +82,8 @@ export class Sandbox {
   private owner?: SandboxOwner
   /** Test files handed to it (relative to the project root), for messages and the firewall's advice. */
   private readonly files: string[] = []
+  /** The same, absolute (for the violation report). */
+  private readonly paths: string[] = []
   /** What the worker printed before it was adopted, written out when it is; null once adopted. */
   private held: Array<{ stream: 'outputStream' | 'errorStream'; chunk: Buffer }> | null = []
   private readonly holders: Array<() => void> = []
@@ -99,6 +106,10 @@ export class Sandbox {
   private budgets?: MessageBudgets
   /** What the worker may report on: the files it was given. */
   private readonly scope: Scope
+  /** Which fences its files hit, noted on their failures (src/violations). */
+  private report?: SandboxReport
+  /** Under the audit command: what the sandbox does beyond its policy (src/audit). */
+  private recording?: Recording
 
   constructor(private readonly init: SandboxInit) {
     this.key = init.key
@@ -113,22 +124,53 @@ export class Sandbox {
   }
 
   private async plan(): Promise<void> {
-    const { policy, project } = this.init
-    const resources = await this.init.shared.resources(policy, this.files, this.init.inspector, project.identity)
+    const { project, options, shared } = this.init
+    // Under the audit command the sandbox runs in record mode (src/audit/record.ts): launched with
+    // its fences opened, judged against its own policy.
+    const recorder = auditRecorder()
+    recorder?.usedOptions(shared.options)
+    this.recording = recorder
+      ? new Recording(recorder, {
+          policy: this.init.policy,
+          identity: project.identity,
+          root: project.root,
+          files: this.files,
+          project: options.project.name,
+          plan: (policy) => sandboxPlan(project, options.project, policy, this.specifics()),
+        })
+      : undefined
+    const policy = this.recording?.policy ?? this.init.policy
+    const resources = await shared.resources(policy, this.files, this.init.inspector, project.identity, this.recording ? 'log' : 'enforce')
     this.resources = resources
     // Stopped while its cgroup was made (a spare, when the pool went idle): it is never spawned.
     if (this.ending) return resources.release()
     try {
-      await this.spawn(resources)
+      await this.spawn(resources, policy)
     } catch (error) {
       this.io?.close()
       await resources.release()
+      this.recording?.discard()
       throw error
     }
   }
 
-  private async spawn(resources: SandboxResources): Promise<void> {
-    const { policy, project, options } = this.init
+  /** What the plan takes from this launch besides the policy (the relay's and the host I/O's parts aside). */
+  private specifics() {
+    const { options, shared } = this.init
+    return {
+      distPath: options.distPath,
+      execArgv: options.execArgv,
+      workerEnv: options.env,
+      seccomp: null,
+      // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.
+      hide: shared.reportFiles(options.project),
+    }
+  }
+
+  /** `policy`: the file's, or record mode's wider one under the audit command. */
+  private async spawn(resources: SandboxResources, policy: Policy): Promise<void> {
+    const { project, options, shared } = this.init
+    const recording = this.recording
     const { budgets } = policy
     const coverageBudget = new ByteBudget(budgets.coverage, 'coverage', 'limits.coverage')
     this.budgets = new MessageBudgets(coverageBudget, new ByteBudget(budgets.output, 'console output Vitest keeps', 'limits.output'))
@@ -143,15 +185,25 @@ export class Sandbox {
     })
     this.io = io
     const plan = sandboxPlan(project, options.project, policy, {
-      distPath: options.distPath,
-      execArgv: options.execArgv,
-      workerEnv: options.env,
+      ...this.specifics(),
       seccomp: resources.seccomp,
-      privateMounts: io.mounts,
+      privateMounts: [...io.mounts, ...(recording?.mounts() ?? [])],
       relay: resources.relay ?? undefined,
+      optionalReadonly: recording?.shown,
+      wrapCommand: recording && ((command) => recording.command(command)),
     })
     // A relay that cannot start (the debugger's port taken on the host) fails this sandbox alone.
     await resources.attach(plan, io.attach(plan.access.writable))
+    this.report = new SandboxReport({
+      root: project.root,
+      policy: this.init.policy,
+      plan: recording?.defaultPlan ?? plan,
+      hostEnv: options.env,
+      files: this.paths,
+      fileOf: (id) => this.scope.fileOf(id),
+      run: shared.report,
+      projectName: options.project.name,
+    })
     const child = launch(plan, { bwrap: project.bwrap.path, features: project.bwrap.features, wrap: resources.wrap })
     this.child = child
     this.forward(child.stdout!, 'outputStream')
@@ -222,7 +274,9 @@ export class Sandbox {
     this.io!.assign(files)
     for (const file of files) {
       const name = path.relative(this.init.project.root, file)
-      if (!this.files.includes(name)) this.files.push(name)
+      if (this.files.includes(name)) continue
+      this.files.push(name)
+      this.paths.push(file)
     }
   }
 
@@ -237,6 +291,7 @@ export class Sandbox {
   send(message: unknown): void {
     if (isRequest(message, 'run', 'collect')) this.assign(message.context.files.map((f) => f.filepath))
     const verdict = this.resources?.firewall?.inspectReply(message)
+    this.recording?.inspectReply(message)
     this.toWorker(verdict && !verdict.pass ? verdict.reply : message)
   }
 
@@ -290,8 +345,11 @@ export class Sandbox {
     // Set before launch, so before any message: every message passes it.
     const firewall = this.resources!.firewall!
     if (isFsRequest(message)) return this.toWorker(this.io!.handleFsRequest(message))
+    if (isHint(message)) return this.report!.hint(message)
+    this.recording?.inspect(message)
     const verdict = firewall.inspect(message)
     if (!verdict.pass) {
+      if (verdict.readable !== undefined) this.report!.refused(verdict.refusal, verdict.readable)
       // A refused call is answered with its rejection, which fails the test with the reason; a
       // refused event has nobody to tell but the log.
       if (verdict.reply !== undefined) this.toWorker(verdict.reply)
@@ -307,6 +365,7 @@ export class Sandbox {
     if (over) return this.channel!.fail(new ChannelViolation(`it went over a budget: ${over}`))
     const forwarded = verdict.message ?? message
     sanitizeMessage(forwarded, (file) => firewall.hostMayOpen(path.resolve(file)))
+    if (call.t === 'q') this.report!.taskUpdate(forwarded as typeof call)
     if (isResponse(message)) {
       const index = this.waiters.findIndex((w) => w.type === message.type)
       if (index !== -1) {
@@ -329,6 +388,7 @@ export class Sandbox {
     const reason = this.violation ?? (this.timedOut
       ? `wall-time limit ${formatDuration(this.init.policy.limits.wallTimeMs!)} reached: timed out, killed with its whole pid namespace`
       : await this.resources?.killReason())
+    this.recording?.finish(this.report?.hinted() ?? { env: [], ports: [] }, this.init.options.env)
     await this.resources?.release()
     this.io?.close()
     // Vitest waits up to a minute for the answer to its `stop`: a sandbox that died gives it now.
@@ -337,14 +397,10 @@ export class Sandbox {
       this.rejectAll(new Error('vitest-pool-nsjail: the sandbox was stopped'))
       return null
     }
-    const error = new Error(describeExit({
-      files: this.files,
-      code,
-      signal,
-      reason: reason ?? null,
-      started: wasAlive,
-      stderr: this.stderrTail,
-    }))
+    const facts = { files: this.files, code, signal, reason: reason ?? null, started: wasAlive, stderr: this.stderrTail }
+    const stop = stopOf(reason ?? '', this.timedOut, isSeccompKill(facts))
+    const noted = stop && this.report?.stopped(stop)
+    const error = new Error(describeExit(facts) + (noted ? `\n${noted}` : ''))
     this.rejectAll(error)
     if (wasAlive) this.owner?.onUnexpectedExit(error)
     return error

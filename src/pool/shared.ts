@@ -2,6 +2,7 @@
  * State shared by all workers of one pool runner: per-project preparation (done once, before the
  * first sandbox), and the per-sandbox resources built from a policy.
  */
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject, Vitest } from 'vitest/node'
 import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
@@ -13,6 +14,9 @@ import { compileSeccomp } from '../seccomp/index.js'
 import type { StartRequest } from './messages.js'
 import type { SandboxResources } from './resources.js'
 import type { NsjailOptions, Policy } from '../policy/types.js'
+import { RunReport } from '../violations/run-report.js'
+import { writeReport } from '../violations/write-json.js'
+import { printsBanner } from './banner-reporter.js'
 import type { Identity } from '../isolate/etc.js'
 import { runDir } from '../hostfs/run-dir.js'
 import { startHostRelay, type HostRelay } from '../relay/host.js'
@@ -37,6 +41,9 @@ export class PoolShared {
   /** Sandboxes whose cgroup is still in use: each settles when its sandbox is released. */
   private readonly inUse = new Set<Promise<void>>()
   private readonly lateEnv = new LateEnvNotes()
+  /** Which files hit which fences in the current run (src/violations). */
+  readonly report = new RunReport()
+  private readonly reporting = new WeakSet<Vitest>()
   /** This run's debugger listeners (src/relay). */
   private readonly debuggers = new DebuggerListeners((message) => this.log(message))
   /** Sandboxes launched ahead of need (./spares.ts). */
@@ -48,6 +55,36 @@ export class PoolShared {
     const debug = debugEnabled(process.env.DEBUG, 'vitest-pool-nsjail:spares')
     this.spares = new Spares(options.prewarm === false ? 0 : options.prewarm ?? DEFAULT_PREWARM,
       debug ? (vitest: Vitest, message: string) => vitest.logger.log(`vitest-pool-nsjail: ${message}`) : null)
+  }
+
+  /** The JSON report's path (the `report` option, against the run's root), if one is asked for. */
+  private reportFile(vitest: Vitest): string | undefined {
+    return this.options.report === undefined ? undefined : path.resolve(vitest.config.root, this.options.report)
+  }
+
+  /** Paths no sandbox of the project may read: the JSON report (it names host paths). */
+  reportFiles(project: TestProject): string[] {
+    const file = this.reportFile(project.vitest)
+    return file ? [file] : []
+  }
+
+  /**
+   * At the end of each run, the summary through Vitest's logger (nothing when no file hit a fence)
+   * and the JSON report: a reporter of ours, after the user's, registered before Vitest builds them.
+   */
+  attachReport(vitest: Vitest): void {
+    if (this.reporting.has(vitest)) return
+    this.reporting.add(vitest)
+    const file = this.reportFile(vitest)
+    vitest.config.reporters.push({
+      onTestRunStart: () => this.report.clear(),
+      onTestRunEnd: () => {
+        const summary = this.report.summary()
+        // Beside the banner: on stderr when stdout may be a machine-readable report.
+        if (summary) (printsBanner(vitest) ? vitest.logger.log(`\n${summary}`) : vitest.logger.error(`\n${summary}`))
+        if (file) writeReport(file, vitest.config.root, this.report.json())
+      },
+    } as never)
   }
 
   /**
@@ -121,8 +158,11 @@ export class PoolShared {
     process.stderr.write(`${message}\n`)
   }
 
-  /** `identity`: who the sandbox runs as, who must reach its relay's sockets. */
-  async resources(policy: Policy, files: string[], inspector: TcpAddress | null, identity: Identity): Promise<SandboxResources> {
+  /**
+   * `identity`: who the sandbox runs as, who must reach its relay's sockets. `seccomp: 'log'`: the
+   * audit's record mode (the filter logs what it would refuse).
+   */
+  async resources(policy: Policy, files: string[], inspector: TcpAddress | null, identity: Identity, seccomp: 'enforce' | 'log' = 'enforce'): Promise<SandboxResources> {
     const { memory, pids, cpu } = policy.limits
     const run = (await this.machine)?.cgroups
     const cgroup = run && (memory !== null || pids !== null || cpu !== null) ? await run.createWorker(policy.limits) : null
@@ -133,7 +173,7 @@ export class PoolShared {
     const relayDir = needsRelay(policy.network, inspector) ? runDir().sandboxDir(identity.setuid ? identity : undefined) : null
     let relay: HostRelay | undefined
     const resources: SandboxResources = {
-      seccomp: policy.seccomp ? compileSeccomp(policy.seccomp) : null,
+      seccomp: policy.seccomp ? compileSeccomp(policy.seccomp, 'seccomp', seccomp) : null,
       relay: relayDir ? { hostDir: relayDir.path, preload: RELAY_PRELOAD, inspector } : null,
       firewall: null,
       attach: async (plan, host) => {

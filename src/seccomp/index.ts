@@ -7,7 +7,7 @@
 import { OptionError, SandboxUnavailableError } from '../policy/errors.js'
 import { loadLibseccomp } from './libseccomp.js'
 import { seccompArchProblem } from '../probe/fixes.js'
-import { planFilter, type SeccompArch } from './plan.js'
+import { planFilter, SCMP_ACT_LOG, type FilterPlan, type PlannedAction, type SeccompArch } from './plan.js'
 import { DEFAULT_DENY, STRICT_ALLOW } from './presets.js'
 import type { SeccompPolicy } from './types.js'
 
@@ -29,14 +29,13 @@ const cache = new Map<string, Buffer>()
  * know or comparisons it cannot express; SandboxUnavailableError when libseccomp is missing, too old
  * or the architecture is unsupported.
  */
-export function compileSeccomp(policy: SeccompPolicy, option = 'seccomp'): Buffer {
-  const key = JSON.stringify(policy)
+export function compileSeccomp(policy: SeccompPolicy, option = 'seccomp', mode: 'enforce' | 'log' = 'enforce'): Buffer {
+  const key = `${mode}:${JSON.stringify(policy)}`
   let program = cache.get(key)
   if (!program) {
     const lib = loadLibseccomp()
-    const arch = hostArch(lib.nativeArch)
-    const plan = planFilter(policy, arch, lib.resolve, option)
-    program = lib.compile(plan)
+    const plan = seccompPlan(policy, option)
+    program = lib.compile(mode === 'log' ? logging(plan) : plan)
     const instructions = program.length / 8
     if (instructions > MAX_BPF_INSTRUCTIONS) {
       throw new OptionError(option, describePolicy(policy), `a policy whose filter fits the kernel's ${MAX_BPF_INSTRUCTIONS}-instruction limit (this one compiles to ${instructions}); use fewer argument comparisons`)
@@ -44,6 +43,25 @@ export function compileSeccomp(policy: SeccompPolicy, option = 'seccomp'): Buffe
     cache.set(key, program)
   }
   return Buffer.from(program)
+}
+
+/** The libseccomp operations of a validated policy on this machine's architecture. */
+export function seccompPlan(policy: SeccompPolicy, option = 'seccomp'): FilterPlan {
+  const lib = loadLibseccomp()
+  return planFilter(policy, hostArch(lib.nativeArch), lib.resolve, option)
+}
+
+/**
+ * The same filter with every refusal (an errno, a kill, the default of 'strict') turned into
+ * SCMP_ACT_LOG, for the audit's record mode: the call goes through, the kernel may log it, and the
+ * tracer records it. A foreign ABI is still killed (an attribute, not a rule).
+ */
+function logging(plan: FilterPlan): FilterPlan {
+  const log = (action: PlannedAction): PlannedAction => (action.kind === 'allow' ? action : { kind: 'log', value: SCMP_ACT_LOG })
+  const defaultAction = log(plan.defaultAction)
+  // libseccomp refuses a rule whose action is the default one ('strict': every refusal is now the default).
+  const rules = plan.rules.map((rule) => ({ ...rule, action: log(rule.action) })).filter((rule) => rule.action.value !== defaultAction.value)
+  return { ...plan, defaultAction, rules }
 }
 
 /** Forget compiled programs (tests, benchmarks). */

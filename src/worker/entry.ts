@@ -7,6 +7,7 @@
  *   node <execArgv> entry.js <file URL of the project's vitest/dist/worker.js>
  */
 import { openWorkerChannel } from './channel.js'
+import { installHints } from './hints.js'
 
 // Kept before any test code runs: tests may replace these.
 const processExit = process.exit.bind(process)
@@ -20,6 +21,9 @@ if (process.execArgv.some((arg) => /^--(prof|cpu-prof|heap-prof|diagnostic-dir)/
 
 // The pool is gone: nobody is left to report to.
 const channel = openWorkerChannel(() => processExit(1))
+
+// What the sandbox withheld from a test, noted before any of its code runs (src/violations).
+installHints(channel.post)
 
 const { init, runBaseTests, setupEnvironment } = (await import(vitestWorker)) as typeof import('vitest/worker')
 

@@ -17,8 +17,13 @@ export interface CliRun {
 }
 
 export function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runNode(VITEST, cwd, args, env)
+}
+
+/** A Node script run as a command in `cwd` (on CI terms, `CI=true`, unless `env` says otherwise). */
+export function runNode(script: string, cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VITEST, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -26,6 +26,8 @@ export interface FixtureRun {
   facts: Array<Record<string, unknown>>
   /** Vitest's own stdout + stderr. */
   output: string
+  /** Vitest's own stdout alone. */
+  stdout: string
   exitCode: number
   /** Vitest's snapshot summary of the run (added, updated, unchecked = obsolete, filesRemoved, …). */
   snapshot: Vitest['snapshot']['summary']
@@ -82,7 +84,7 @@ export async function openFixture(name: string, options: RunOptions = {}): Promi
     { stdout: stdout.stream, stderr: stderr.stream },
   )
   const collect = (): FixtureRun => {
-    const run: FixtureRun = { tests: {}, errors: {}, fileErrors: {}, unhandled: [], logs: '', facts: [], output: '', exitCode: 0, snapshot: vitest.snapshot.summary }
+    const run: FixtureRun = { tests: {}, errors: {}, fileErrors: {}, unhandled: [], logs: '', facts: [], output: '', stdout: '', exitCode: 0, snapshot: vitest.snapshot.summary }
     for (const module of vitest.state.getTestModules() as TestModule[]) {
       const file = path.relative(root, module.moduleId)
       const moduleErrors = module.errors().map((e) => e.message)
@@ -101,6 +103,7 @@ export async function openFixture(name: string, options: RunOptions = {}): Promi
     run.logs = logs
     run.facts = logs.split('\n').filter((l) => l.startsWith('FACT ')).map((l) => JSON.parse(l.slice(5)))
     run.output = stdout.text() + stderr.text()
+    run.stdout = stdout.text()
     return run
   }
   return { vitest, root, collect }
@@ -113,7 +116,7 @@ export async function runFixture(name: string, options: RunOptions = {}): Promis
   await vitest.close()
   run.exitCode = Number(process.exitCode ?? 0)
   process.exitCode = previousExitCode
-  run.output = collect().output
+  ;({ output: run.output, stdout: run.stdout } = collect())
   return run
 }
 

@@ -25,9 +25,13 @@ afterAll(() => {
 
 const REASONS = {
   'test/dies.test.ts': 'vitest-pool-nsjail: the sandboxed worker running test/dies.test.ts exited with code 137 (SIGKILL).',
-  'test/hangs.test.ts': 'vitest-pool-nsjail: killed by the sandbox: wall-time limit 3 s reached: timed out, killed with its whole pid namespace — test/hangs.test.ts',
-  'test/forbidden.test.ts': 'vitest-pool-nsjail: killed by the sandbox: the seccomp filter killed the worker (SIGSYS): it made a system call the policy kills for, a 32-bit ABI call or a rule with action \'kill\' — test/forbidden.test.ts',
-  'test/hoards.test.ts': 'vitest-pool-nsjail: killed by the sandbox: memory limit 128 MiB reached (oom_kill) — test/hoards.test.ts',
+  // Each with the violation report's line: the option that would let the file through.
+  'test/hangs.test.ts': 'vitest-pool-nsjail: killed by the sandbox: wall-time limit 3 s reached: timed out, killed with its whole pid namespace — test/hangs.test.ts\n' +
+    "vitest-pool-nsjail: the sandbox ended it at limits.wallTime; to let test/hangs.test.ts run with twice that (a guess) use rules: [{ files: 'test/hangs.test.ts', limits: { wallTime: '6s' } }]",
+  'test/forbidden.test.ts': 'vitest-pool-nsjail: killed by the sandbox: the seccomp filter killed the worker (SIGSYS): it made a system call the policy kills for, a 32-bit ABI call or a rule with action \'kill\' — test/forbidden.test.ts\n' +
+    "vitest-pool-nsjail: the seccomp filter killed the worker: its rules kill for getpriority; to let test/forbidden.test.ts make the call use rules: [{ files: 'test/forbidden.test.ts', seccomp: { allow: ['getpriority'] } }]",
+  'test/hoards.test.ts': 'vitest-pool-nsjail: killed by the sandbox: memory limit 128 MiB reached (oom_kill) — test/hoards.test.ts\n' +
+    "vitest-pool-nsjail: the sandbox ended it at limits.memory; to let test/hoards.test.ts run with twice that (a guess) use rules: [{ files: 'test/hoards.test.ts', limits: { memory: '256M' } }]",
 }
 
 /** The JSON report: killed files failed with their reason, none of their tests passed, the sibling passed. */

@@ -37,6 +37,17 @@ describe('planLaunch', () => {
     expect(order).toContain('ro-bind /tmp/work/node_modules')
   })
 
+  test('optional binds (the audit\'s host folders) are --ro-bind-try, and never stand in for a required one inside them', () => {
+    const plan = planLaunch(input({ optionalReadonly: ['/tmp/work', '/srv'] }))
+    const { args } = bwrapArgs(plan, bwrapFeatures('bubblewrap 0.8.0'))
+    const binds = args.flatMap((a, i) => (a.startsWith('--ro-bind') ? [`${a} ${args[i + 1]}`] : []))
+    expect(binds).toContain('--ro-bind-try /tmp/work')
+    expect(binds).toContain('--ro-bind-try /srv')
+    // Inside an optional folder, the project and node_modules are still bound for sure.
+    expect(binds).toContain('--ro-bind /tmp/work/p')
+    expect(binds).toContain('--ro-bind /tmp/work/node_modules')
+  })
+
   test('a writable folder inside the read-only project is mounted on top of it', () => {
     const plan = planLaunch(input({ policy: { ...policy, fs: { ...policy.fs, writable: ['/tmp/work/p/out'] } } }))
     const binds = plan.ops.filter((op) => op.op === 'bind' || op.op === 'ro-bind').map((op) => `${op.op} ${(op as { dest: string }).dest}`)

@@ -39,6 +39,8 @@ describe('validateOptions', () => {
     [{ fs: { hide: '.env' } }, 'option `fs.hide` is ".env"; expected an array of paths, or globs relative to the project root'],
     [{ fs: { hide: ['!.npmrc'] } }, 'option `fs.hide[0]` is "!.npmrc"; expected a path or glob to hide; to show a hidden path, name it in fs.readonly instead of negating it here'],
     [{ rules: [{ files: 'a/**', fs: { hide: ['/etc/*.conf'] } }] }, 'option `rules[0].fs.hide[0]` is "/etc/*.conf"; expected a glob relative to the project root, inside it'],
+    [{ report: '' }, "option `report` is \"\"; expected the path of a JSON file to write the sandbox's report to"],
+    [{ rules: [{ files: 'a/**', report: 'r.json' }] }, 'option `rules[0].report` is "r.json"; expected one of the known options'],
     [{ fs: { hide: ['../shared/*.key'] } }, 'option `fs.hide[0]` is "../shared/*.key"; expected a glob relative to the project root, inside it (globs match files in the project); name a path outside the project without wildcards'],
     [{ prewarm: true }, 'option `prewarm` is true; expected false, or the number of spare sandboxes kept ready per policy, from 0 to 16'],
     [{ prewarm: 1.5 }, 'option `prewarm` is 1.5; expected false'],

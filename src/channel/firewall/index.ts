@@ -55,6 +55,8 @@ export type Verdict =
       refusal: string
       /** Expected in normal runs (e.g. 5.x prewarming): log at debug level only. */
       quiet?: boolean
+      /** The host path an `fs.readonly` entry would have to name for the call to pass (src/violations). */
+      readable?: string
     }
 
 export interface Firewall {
@@ -81,9 +83,9 @@ export function createFirewall(access: FirewallAccess, options: FirewallOptions 
 
   function refuse(message: { i?: unknown }, refusal: Refusal): Verdict {
     const id = message.i
-    if (typeof id !== 'string' && typeof id !== 'number') return { pass: false, reply: undefined, refusal: refusal.text }
+    if (typeof id !== 'string' && typeof id !== 'number') return { pass: false, reply: undefined, refusal: refusal.text, readable: refusal.readable }
     if (refusal.quiet) return { pass: false, reply: { t: 's', i: id, r: undefined }, refusal: refusal.text, quiet: true }
-    return { pass: false, reply: { t: 's', i: id, e: refusalError(refusal.text) }, refusal: refusal.text }
+    return { pass: false, reply: { t: 's', i: id, e: refusalError(refusal.text) }, refusal: refusal.text, readable: refusal.readable }
   }
 
   function inspect(message: unknown): Verdict {

@@ -7,6 +7,8 @@ export class Refusal {
     readonly text: string,
     /** Expected in normal runs (e.g. 5.x prewarming): answered harmlessly, logged at debug level only. */
     readonly quiet = false,
+    /** The host path whose `fs.readonly` entry would have let the call through, when one would (src/violations). */
+    readonly readable?: string,
   ) {}
 }
 

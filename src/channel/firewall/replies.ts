@@ -17,7 +17,7 @@ const PENDING_LIMIT = 100_000
 export type ReplyVerdict =
   | { pass: true }
   /** `reply` replaces the answer: a refusal, or the answer with what may not be seen taken out. */
-  | { pass: false; reply: unknown; refusal: string; quiet?: boolean }
+  | { pass: false; reply: unknown; refusal: string; quiet?: boolean; readable?: string }
 
 export function replyWatch(view: View) {
   /** birpc call id → the method and first argument, for the answers checked here. */
@@ -57,9 +57,10 @@ export function replyWatch(view: View) {
     const file = typeof r.file === 'string' ? r.file : typeof r.id === 'string' ? cleanUrl(r.id) : undefined
     if (file !== undefined && outsideExisting(file)) {
       const located = view.locate(resolveAbsolute(file))
+      const readable = advisedPath(located.real, view.realRoot)
       const text = `${PREFIX} ${shown}: it resolves to ${located.real}, outside what this test file may read. ` +
-        `Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, view.realRoot))}] ${view.ruleHint()}.`
-      return { pass: false, reply: { t: 's', i: m.i, e: refusalError(text) }, refusal: text }
+        `Allow it with fs.readonly: [${JSON.stringify(readable)}] ${view.ruleHint()}.`
+      return { pass: false, reply: { t: 's', i: m.i, e: refusalError(text) }, refusal: text, readable }
     }
     if (typeof r.code === 'string') {
       const checked = checkSourceMap(r.code, file, (source) => !outsideExisting(source))

@@ -100,10 +100,11 @@ export function createView(access: FirewallAccess, files: readonly string[] = []
     const where = located.real === p ? `the path ${p}` : `the path ${p} leads (through a symlink) to ${located.real}, which`
     // Naming a hidden path itself in fs.readonly is what shows it (src/isolate/conceal.ts).
     const hidden = hiddenRoots.find((h) => under(located.real, [h]))
+    const readable = hidden ?? advisedPath(located.real, realRoot)
     const why = hidden !== undefined
-      ? `is hidden from the sandbox (a credential file, or fs.hide). Show it with fs.readonly: [${JSON.stringify(hidden)}]`
-      : `is outside what this test file may read. Allow it with fs.readonly: [${JSON.stringify(advisedPath(located.real, realRoot))}]`
-    return new Refusal(`${PREFIX} ${callText(call)}: ${where} ${why} ${ruleHint()}.`)
+      ? `is hidden from the sandbox (a credential file, or fs.hide). Show it with fs.readonly: [${JSON.stringify(readable)}]`
+      : `is outside what this test file may read. Allow it with fs.readonly: [${JSON.stringify(readable)}]`
+    return new Refusal(`${PREFIX} ${callText(call)}: ${where} ${why} ${ruleHint()}.`, false, readable)
   }
 
   function mustRead(call: Call, p: string): void {
