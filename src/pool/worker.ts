@@ -161,8 +161,9 @@ export class NsjailPoolWorker implements PoolWorker {
     }
     const kind = this.spareKind(group)
     // With isolate: false a worker keeps its sandbox for the files that follow: spares would only
-    // take CPU from the run's start and memory until its end.
-    const spare = this.options.project.config.isolate ? this.shared.spares.take(kind) : undefined
+    // take CPU from the run's start and memory until its end. A debugged worker gets none either: its
+    // debugger has one address on the host, which a spare would hold before the worker that needs it.
+    const spare = this.options.project.config.isolate && !this.inspector() ? this.shared.spares.take(kind) : undefined
     if (spare) {
       const started = await this.begin(spare).then(() => true, () => false)
       if (started) return spare
