@@ -6,10 +6,12 @@
  * be left in the namespace.
  */
 import { spawn } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
+import { PassThrough } from 'node:stream'
 import { expect, test } from 'vitest'
 import { FIXTURES, runFixture } from './helpers/run-fixture.js'
-import { isSubreaper } from '../src/isolate/reap-sandboxes.js'
+import { isSubreaper, orphanedInits, reaped, watchSandbox } from '../src/isolate/reap-sandboxes.js'
 
 const VITEST = path.resolve('node_modules/vitest/vitest.mjs')
 const INIT = path.resolve('test/helpers/no-reap-init.mjs')
@@ -104,4 +106,24 @@ test('Vitest\'s process is a child subreaper only while sandboxes run', async ()
   expect(run.tests['test/one.test.ts > one']).toBe('passed')
   expect(during).toEqual([true])
   expect(isSubreaper()).toBe(false)
+})
+
+test('a bwrap killed before it reported its pid 1 on --info-fd: that orphan is found and waited for', async () => {
+  // What happens to a spare launched just as Vitest exits: its monitor dies before writing the info.
+  const monitor = spawn('bwrap', ['--dev-bind', '/', '/', '--unshare-pid', '--die-with-parent', '--', 'sleep', '60'], { stdio: 'ignore' })
+  const info = new PassThrough()
+  watchSandbox(monitor, info)
+  const childrenOf = (pid: number) => fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  let init: number | undefined
+  for (let tries = 0; init === undefined && tries < 500; tries++) {
+    init = childrenOf(monitor.pid!)[0]
+    if (init === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  expect(init, 'the sandbox pid 1').toBeDefined()
+  info.end()
+  monitor.kill('SIGKILL')
+  await reaped(monitor)
+  // Not left as a zombie of ours (nor later of the host's init).
+  expect(fs.existsSync(`/proc/${init}`), `pid ${init} is still there`).toBe(false)
+  expect(orphanedInits()).toEqual([])
 })

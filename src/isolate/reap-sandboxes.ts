@@ -6,7 +6,10 @@
  * namespace (bwrap's reaper, parent of the worker). The monitor does not always wait for that child:
  * a signal kills the monitor first (the child then dies of --die-with-parent), and when the worker
  * exits on its own (a crash, an OOM kill) pid 1 reports its status over an eventfd and the monitor
- * exits on that report without waiting. Either way pid 1 is orphaned. So:
+ * exits on that report without waiting. Either way pid 1 is orphaned. A monitor killed before it
+ * wrote --info-fd (a spare launched just as Vitest exits, or Ctrl-C to the process group) leaves an
+ * orphan whose pid we were never told: it is found among our children as one in a pid namespace below
+ * ours, which no child Node spawned itself can be. So:
  *  - while sandboxes run, Vitest's process is a child subreaper: an orphaned pid 1 is reparented to
  *    us rather than to the host's init, and we wait for it. That pid only, which bwrap reports on
  *    --info-fd: Node's own children are libuv's to wait for.
@@ -16,6 +19,7 @@
  * waitpid and prctl come from the C library through koffi.
  */
 import type { ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Readable } from 'node:stream'
 import { sleepSync } from '../cgroup/cgroupfs.js'
@@ -82,10 +86,12 @@ export function reaped(monitor: ChildProcess): Promise<void> {
 
 /** After the monitor exited: waits for its pid 1 if that was orphaned to us (else the monitor did). */
 async function reapInit(sandbox: Sandbox): Promise<void> {
-  const started = Date.now()
-  while (sandbox.init !== null && libc().waitpid(sandbox.init) === 'running' && Date.now() - started < GIVE_UP_MS) {
-    if (Date.now() - started > GRACE_MS) killQuietly(sandbox.init)
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  for (const pid of sandbox.init !== null ? [sandbox.init] : orphanedInits()) {
+    const started = Date.now()
+    while (libc().waitpid(pid) === 'running' && Date.now() - started < GIVE_UP_MS) {
+      if (Date.now() - started > GRACE_MS) killQuietly(pid)
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    }
   }
   forget(sandbox)
 }
@@ -94,16 +100,40 @@ async function reapInit(sandbox: Sandbox): Promise<void> {
 function reapAllSync(): void {
   const sandboxes = [...running]
   for (const { monitor } of sandboxes) if (monitor.exitCode === null && monitor.signalCode === null) monitor.kill('SIGKILL')
-  for (const sandbox of sandboxes) {
-    // The monitor first: its pid 1 is ours to wait for only once it has gone.
-    for (const pid of [sandbox.monitor.pid!, sandbox.init]) {
-      const started = Date.now()
-      while (pid !== null && libc().waitpid(pid) === 'running' && Date.now() - started < GIVE_UP_MS) {
-        if (Date.now() - started > GRACE_MS) killQuietly(pid)
-        sleepSync(POLL_MS)
-      }
-    }
-    forget(sandbox)
+  // The monitors first: a pid 1 is ours to wait for only once its monitor has gone.
+  for (const sandbox of sandboxes) waitSync(sandbox.monitor.pid!)
+  for (const sandbox of sandboxes) if (sandbox.init !== null) waitSync(sandbox.init)
+  if (sandboxes.some((sandbox) => sandbox.init === null)) for (const pid of orphanedInits()) waitSync(pid)
+  for (const sandbox of sandboxes) forget(sandbox)
+}
+
+function waitSync(pid: number): void {
+  const started = Date.now()
+  while (libc().waitpid(pid) === 'running' && Date.now() - started < GIVE_UP_MS) {
+    if (Date.now() - started > GRACE_MS) killQuietly(pid)
+    sleepSync(POLL_MS)
+  }
+}
+
+/**
+ * Our children that live in a pid namespace below ours (NSpid lists more pids than ours): sandbox
+ * pid 1s orphaned to us, never a child Node spawned itself. Read from /proc/<pid>/status, which a
+ * zombie still has.
+ */
+export function orphanedInits(): number[] {
+  const depth = (status: string) => /^NSpid:(.*)$/m.exec(status)?.[1].trim().split(/\s+/).length ?? 0
+  const own = depth(readQuietly('/proc/self/status'))
+  return fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
+    const status = readQuietly(`/proc/${pid}/status`)
+    return Number(/^PPid:\s*(\d+)$/m.exec(status)?.[1]) === process.pid && depth(status) > own
+  })
+}
+
+function readQuietly(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch {
+    return '' // gone meanwhile
   }
 }
 

@@ -40,7 +40,9 @@ test('inheritedFds: what a child would get besides its stdio, and none of Node\'
 })
 
 test('the worker preload closes exactly the listed descriptors and forgets the list', () => {
-  const report = `const fs = require('fs'); console.log(JSON.stringify({ fds: fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => fd === 20 || fd === 21), env: process.env.${INHERITED_FDS_ENV} ?? null }))`
+  // fstat, not a listing of /proc/self/fd: the listing's own descriptor may take the number just closed
+  // (Node 22 fills the lower ones itself), and would show fd 20 open again.
+  const report = `const fs = require('fs'); const open = (fd) => { try { return fs.fstatSync(fd), true } catch { return false } }; console.log(JSON.stringify({ fds: [20, 21].filter(open), env: process.env.${INHERITED_FDS_ENV} ?? null }))`
   const preload = path.resolve('dist/worker/close-inherited-fds.cjs')
   expect(nodeHolding20And21(['--require', preload, '-e', report], { [INHERITED_FDS_ENV]: '20' })).toEqual({ fds: [21], env: null })
 })
