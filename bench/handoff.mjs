@@ -21,9 +21,8 @@ const { nsjail } = await dist('index.js')
 const { PoolShared } = await dist('pool/shared.js')
 const { Sandbox } = await dist('pool/sandbox.js')
 const { SandboxHostIo } = await dist('channel/sandbox-host-io.js')
-const { planLaunch } = await dist('isolate/plan.js')
+const { sandboxPlan } = await dist('pool/sandbox-plan.js')
 const { bwrapArgs } = await dist('isolate/bwrap.js')
-const { configEnv } = await dist('pool/project.js')
 
 const dir = path.join(repo, '.bench-tmp', `handoff-${process.pid}`)
 mkdirSync(path.join(dir, 'test'), { recursive: true })
@@ -42,7 +41,7 @@ const start = shared.withSnapshotEnvironment({
 })
 const run = { __vitest_worker_request__: true, type: 'run', context: { files: [{ filepath: file }], workerId: 1, environment: { name: 'node', options: null }, providedContext: {}, invalidates: [] } }
 const owner = { onMessage() {}, onUnexpectedExit() {} }
-const create = () => new Sandbox({ key: 'k', policy, project: sandboxProject, options, shared, workerConfig: project.serializedConfig })
+const create = () => new Sandbox({ key: 'k', policy, project: sandboxProject, options, shared, workerConfig: project.serializedConfig, inspector: null })
 
 const t = {}
 const time = async (step, fn) => {
@@ -54,12 +53,10 @@ const time = async (step, fn) => {
 const load = [loadavg()[0]]
 for (let i = 0; i < rounds; i++) {
   // The steps a fresh sandbox's launch consists of, each on its own.
-  const resources = await time('fresh: cgroup + seccomp copy', () => shared.resources(policy, []))
+  const resources = await time('fresh: cgroup + seccomp copy', () => shared.resources(policy, [], null, sandboxProject.identity))
   const io = await time('fresh: host I/O', () => new SandboxHostIo({ project, root: sandboxProject.root, identity: sandboxProject.identity, workerConfig: project.serializedConfig, vitestFile: sandboxProject.vitestFile }))
-  const plan = await time('fresh: launch plan', () => planLaunch({
-    policy, identity: sandboxProject.identity, host: sandboxProject.host, root: sandboxProject.root, needs: sandboxProject.needs,
-    command: [sandboxProject.node, ...shared.workerEntry(options)], workerEnv: options.env, configEnv: configEnv(project),
-    seccomp: resources.seccomp, gitRepositories: sandboxProject.gitRepositories, privateMounts: io.mounts,
+  const plan = await time('fresh: launch plan', () => sandboxPlan(sandboxProject, project, policy, {
+    distPath: options.distPath, execArgv: options.execArgv, workerEnv: options.env, seccomp: resources.seccomp, privateMounts: io.mounts,
   }))
   await time('fresh: firewall', () => resources.attach(plan, io.attach(plan.access.writable)))
   await time('fresh: bwrap argv', () => bwrapArgs(plan, sandboxProject.bwrap.features))
