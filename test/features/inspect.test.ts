@@ -22,7 +22,7 @@ let host: net.Server
 let hostPort: number
 
 beforeAll(async () => {
-  host = net.createServer((socket) => socket.end('host'))
+  host = net.createServer((socket) => socket.on('error', () => {}).end('host'))
   await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve))
   hostPort = (host.address() as net.AddressInfo).port
 })
