@@ -22,7 +22,7 @@ export async function hostThings(name: string, reply = ''): Promise<HostThings> 
   fs.chmodSync(dir, 0o755)
   const file = path.join(dir, 'data.txt')
   fs.writeFileSync(file, 'host data')
-  // The relay resets its connection when a sandbox ends without closing it: an RST is no error here.
+  // The relay resets its host-side connection when a sandbox ends before reading all it was sent: no error here.
   const server = net.createServer((socket) => socket.on('error', () => {}).end(reply)).listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
   return {
