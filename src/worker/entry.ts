@@ -6,6 +6,7 @@
  *
  *   node <execArgv> entry.js <file URL of the project's vitest/dist/worker.js>
  */
+import { fileURLToPath } from 'node:url'
 import { openWorkerChannel } from './channel.js'
 import { installHints } from './hints.js'
 
@@ -27,6 +28,23 @@ installHints(channel.post)
 
 const { init, runBaseTests, setupEnvironment } = (await import(vitestWorker)) as typeof import('vitest/worker')
 
+// The pool's snapshot environment (the pool names it in the start config), loaded here by Node: Vitest
+// would load it through Vite's module runner, one fetch over the channel per worker, and, where the
+// package is not under node_modules (linked, a workspace), a Vite transform and a fetch for each of its
+// imports. Vitest keeps an environment it finds already set in the config's snapshotOptions.
+// Loaded after the channel is open: the module uses it.
+const OWN_SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('./snapshot-environment.js', import.meta.url))
+const { default: snapshotEnvironment } = await import('./snapshot-environment.js')
+
+type StartConfig = { snapshotEnvironment?: unknown; snapshotOptions?: { snapshotEnvironment?: unknown } }
+function withOwnSnapshotEnvironment(message: unknown): unknown {
+  const m = message as { __vitest_worker_request__?: unknown; type?: unknown; context?: { config?: StartConfig } } | null
+  const config = m?.__vitest_worker_request__ === true && m.type === 'start' ? m.context?.config : undefined
+  if (config?.snapshotEnvironment === OWN_SNAPSHOT_ENVIRONMENT && config.snapshotOptions) config.snapshotOptions.snapshotEnvironment = snapshotEnvironment
+  return message
+}
+const listening = new Map<(message: unknown) => void, (message: unknown) => void>()
+
 async function execute(method: 'run' | 'collect', ...args: Parameters<Parameters<typeof init>[0]['runTests']>): Promise<void> {
   try {
     await runBaseTests(method, ...args)
@@ -37,8 +55,15 @@ async function execute(method: 'run' | 'collect', ...args: Parameters<Parameters
 
 init({
   post: channel.post,
-  on: channel.on,
-  off: channel.off,
+  on(listener) {
+    const wrapped = (message: unknown) => listener(withOwnSnapshotEnvironment(message))
+    listening.set(listener, wrapped)
+    channel.on(wrapped)
+  },
+  off(listener) {
+    channel.off(listening.get(listener) ?? listener)
+    listening.delete(listener)
+  },
   runTests: (state, traces) => execute('run', state, traces),
   collectTests: (state, traces) => execute('collect', state, traces),
   setup: setupEnvironment,

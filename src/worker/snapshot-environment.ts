@@ -14,17 +14,22 @@ let nextId = 0
 const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>()
 
 const channel = workerChannel()!
+let listening = false
 
-channel.on((message: any) => {
+function onReply(message: any): void {
   const reply = message?.[FS_REPLY]
   if (!reply) return
   const waiter = pending.get(reply.id)
   pending.delete(reply.id)
   if (reply.error) waiter?.reject(new Error(`${REFUSED}${reply.error}`))
   else waiter?.resolve()
-})
+}
 
 function request(op: 'write' | 'remove' | 'mkdir' | 'check', path: string, content?: string): Promise<void> {
+  // Listens from the first request on, not from loading: the worker entry loads this module before
+  // Vitest's runtime listens, and the channel hands the messages it held to its first listener.
+  if (!listening) channel.on(onReply)
+  listening = true
   const id = nextId++
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject })
