@@ -57,16 +57,21 @@ export function locateUncached(p: string): { real: string; kind: Kind } {
   let current = p
   for (;;) {
     try {
-      const real = realpathSync.native(current)
-      if (missing.length) return { real: path.join(real, ...missing.reverse()), kind: 'missing' }
-      const stat = statSync(real)
-      return { real, kind: stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : 'other' }
+      // A missing path is common (an absolute module id is tried under the project root first), and
+      // realpath throws at each missing level: an exception costs ~30 µs, a stat that says "none" ~2.
+      if (statSync(current, { throwIfNoEntry: false })) {
+        const real = realpathSync.native(current)
+        if (missing.length) return { real: path.join(real, ...missing.reverse()), kind: 'missing' }
+        const stat = statSync(real)
+        return { real, kind: stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : 'other' }
+      }
     } catch {
-      const parent = path.dirname(current)
-      if (parent === current) return { real: p, kind: 'missing' }
-      missing.push(path.basename(current))
-      current = parent
+      // Not a folder on the way (ENOTDIR), unreadable, or gone in between: missing from here, as ENOENT.
     }
+    const parent = path.dirname(current)
+    if (parent === current) return { real: p, kind: 'missing' }
+    missing.push(path.basename(current))
+    current = parent
   }
 }
 
