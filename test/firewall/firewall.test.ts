@@ -268,6 +268,11 @@ describe('symlinks under writable roots are re-checked every time', () => {
     expect(fw.canRead(path.join(proj, 'dirlink/not/yet'))).toBe(false)
     expect(fw.canRead(path.join(tmp, 'secret/nope'))).toBe(false)
     expect(fw.canRead(`${proj}x/a`)).toBe(false)
+    // Under a file (ENOTDIR): judged by the file's real path, inside the project or outside it, also
+    // through a link in the project to a file outside.
+    expect(fw.canRead(path.join(canary, 'below'))).toBe(false)
+    expect(fw.canRead(path.join(proj, 'link-out', 'below'))).toBe(false)
+    expect(fw.canRead(path.join(proj, 'fixture.txt', 'below'))).toBe(true)
   })
 })
 

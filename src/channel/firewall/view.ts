@@ -66,7 +66,7 @@ export function locateUncached(p: string): { real: string; kind: Kind } {
         return { real, kind: stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : 'other' }
       }
     } catch {
-      // Not a folder on the way (ENOTDIR), unreadable, or gone in between: missing from here, as ENOENT.
+      // A file on the way (ENOTDIR), unreadable, or gone in between: missing from here, as ENOENT.
     }
     const parent = path.dirname(current)
     if (parent === current) return { real: p, kind: 'missing' }
