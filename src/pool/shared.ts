@@ -145,7 +145,11 @@ export class PoolShared {
     return file
   }
 
-  /** Points the worker at our snapshot environment, unless the user configured one of their own. */
+  /**
+   * Points the worker at our snapshot environment, unless the user configured one of their own. The
+   * worker entry recognises this path and sets the environment it loaded itself (src/worker/entry.ts);
+   * a Vitest that ignored that would still load it from the path.
+   */
   withSnapshotEnvironment(start: StartRequest): StartRequest {
     const config = start.context.config
     if (config.snapshotEnvironment) return start

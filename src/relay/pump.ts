@@ -9,9 +9,10 @@
  * 64 KiB buffer per read.
  *
  * The buffer starts small and grows once, to BULK_READ_SIZE, the first time a read fills it: a bulk
- * transfer then crosses each hop in 16 times fewer reads and writes (`node bench/network.mjs`: upload
- * 545 → 1109 MB/s, download 599 → 717 MB/s), while the many short connections of a request/response
- * protocol keep 64 KiB each (a 1 MiB buffer from the start added ~0.5 ms to each connect there).
+ * transfer then crosses each hop in 16 times fewer reads and writes (`node bench/network.mjs 5 256
+ * 500`, forwarded upload 645 → 745–1036 MB/s, download 550 → 672–763 MB/s), while the many short
+ * connections of a request/response protocol keep 64 KiB each (a 1 MiB buffer from the start added
+ * ~0.5 ms to each connect's p50).
  */
 import net from 'node:net'
 import { CONNECTED } from './protocol.js'

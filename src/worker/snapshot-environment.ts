@@ -28,8 +28,10 @@ function onReply(message: any): void {
 function request(op: 'write' | 'remove' | 'mkdir' | 'check', path: string, content?: string): Promise<void> {
   // Listens from the first request on, not from loading: the worker entry loads this module before
   // Vitest's runtime listens, and the channel hands the messages it held to its first listener.
-  if (!listening) channel.on(onReply)
-  listening = true
+  if (!listening) {
+    channel.on(onReply)
+    listening = true
+  }
   const id = nextId++
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject })
