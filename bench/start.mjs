@@ -2,8 +2,10 @@
 // Per-file start cost: the time from Vitest creating a worker (createPoolWorker) to that worker's
 // `started` answer, which Vitest awaits before it sends the file. p50 and p99 for Vitest's forks pool,
 // the nsjail pool without spares (`prewarm: false`) and with them (the default).
-//   node bench/start.mjs [N files=40] [rounds=3] [--prewarm=1,2,…]
+//   node bench/start.mjs [N files=40] [rounds=3] [--prewarm=1,2,…] [--file-ms=MS]
 // --prewarm adds one nsjail variant per count (default: the pool's default only).
+// --file-ms makes each file's test wait MS ms, as a test waiting on I/O (a server, a database) does:
+// whether a spare is booted when the next worker asks depends on how long the file before it ran.
 // Each round runs the N files (isolate: true, so one worker per file) once per variant, in a rotating
 // order, in this process through Vitest's Node API. Needs `npm run build` first.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -18,11 +20,14 @@ const repo = path.resolve(fileURLToPath(import.meta.url), '../..')
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const n = Number(positional[0] ?? 40)
 const rounds = Number(positional[1] ?? 3)
-const counts = process.argv.find((a) => a.startsWith('--prewarm='))?.slice('--prewarm='.length).split(',').map(Number) ?? []
+const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+const counts = option('prewarm')?.split(',').map(Number) ?? []
+const fileMs = Number(option('file-ms') ?? 0)
 const dir = path.join(repo, '.bench-tmp', `start-${process.pid}`)
 mkdirSync(path.join(dir, 'test'), { recursive: true })
 for (let i = 0; i < n; i++) {
-  writeFileSync(path.join(dir, 'test', `t${i}.test.js`), `import { test, expect } from 'vitest'\ntest('t${i}', () => expect(${i}).toBe(${i}))\n`)
+  const wait = fileMs ? `  await new Promise((resolve) => setTimeout(resolve, ${fileMs}))\n` : ''
+  writeFileSync(path.join(dir, 'test', `t${i}.test.js`), `import { test, expect } from 'vitest'\ntest('t${i}', async () => {\n${wait}  expect(${i}).toBe(${i})\n})\n`)
 }
 
 /** A pool that creates `create(options)` workers and records each one's creation → `started`. */
@@ -75,7 +80,7 @@ try {
     for (const name of names.map((_, i) => names[(i + r) % names.length])) await once(name, samples[name])
     load.push(loadavg()[0])
   }
-  console.log(`${n} files × ${rounds} rounds per variant (isolate: true); vitest ${version}, node ${process.version}`)
+  console.log(`${n} files × ${rounds} rounds per variant (isolate: true)${fileMs ? `, each file waits ${fileMs} ms` : ''}; vitest ${version}, node ${process.version}`)
   console.log(`load average (1 min) before and after each round: ${load.map((l) => l.toFixed(1)).join(' ')}`)
   console.log('worker creation → started:')
   for (const name of names) {
