@@ -17,7 +17,7 @@ const bwrap = ['bwrap', '--unshare-all', '--die-with-parent', '--ro-bind', '/', 
 
 async function measure(run, cpu) {
   const worker = await run.createWorker({ ...DEFAULT_LIMITS, cpu })
-  const argv = enterCommand(worker.procsFiles, [...bwrap, process.execPath, '-e', busy])
+  const argv = enterCommand(worker.joinFiles, [...bwrap, process.execPath, '-e', busy])
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] })
   let stdout = ''
   child.stdout.on('data', (d) => (stdout += d))

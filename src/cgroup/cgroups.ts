@@ -59,8 +59,8 @@ export interface WorkerCgroup {
   readonly path: string
   /** Every directory of this worker (v2: one; v1: one per hierarchy). */
   readonly dirs: readonly string[]
-  /** The cgroup.procs files to join before the sandbox starts: pass them to enterCommand(). */
-  readonly procsFiles: readonly string[]
+  /** The files to join before the sandbox starts (v1 `tasks`, v2 `cgroup.procs`): pass them to enterCommand(). */
+  readonly joinFiles: readonly string[]
   readonly limits: Limits
   /** Why the kernel stopped the worker (memory or pids limit), or null; call after it exited. */
   killReason(): Promise<string | null>
@@ -580,7 +580,7 @@ class Run implements CgroupRun {
 
 class Worker implements WorkerCgroup {
   readonly path: string
-  readonly procsFiles: readonly string[]
+  readonly joinFiles: readonly string[]
 
   constructor(
     private readonly run: Run,
@@ -589,7 +589,8 @@ class Worker implements WorkerCgroup {
     private readonly version: 1 | 2,
   ) {
     this.path = dirs[0]
-    this.procsFiles = dirs.map((dir) => join(dir, 'cgroup.procs'))
+    // v1's `tasks` moves the writing thread alone, without the lock a process move takes (enter.ts).
+    this.joinFiles = dirs.map((dir) => join(dir, version === 1 ? 'tasks' : 'cgroup.procs'))
   }
 
   private dirWith(file: string): string | undefined {

@@ -4,7 +4,7 @@
  *   const run = await openCgroups(options.cgroups ?? 'auto', warn)   // once, before any test
  *     (or, in two steps: the probe's tryOpenCgroups(), then applyCgroupsMode(opening, mode, warn))
  *   const cg = await run?.createWorker(policy.limits)                 // per sandboxed worker
- *   spawn(...enterCommand(cg?.procsFiles ?? [], bwrapArgv))           // joins, then execs bwrap
+ *   spawn(...enterCommand(cg?.joinFiles ?? [], bwrapArgv))           // joins, then execs bwrap
  *   …worker exits… → await cg.killReason(); await cg.remove()
  *   await run?.close()  (and run.closeSync() from a process 'exit' handler; also installed here)
  */

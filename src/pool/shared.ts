@@ -186,7 +186,7 @@ export class PoolShared {
         if (plan.relay) relay = await startHostRelay(plan.relay, this.debuggers, (message) => this.log(message))
       },
       // bwrap is born inside the worker's cgroup: nothing of the sandbox ever runs outside it.
-      wrap: (argv) => enterCommand(cgroup?.procsFiles ?? [], argv),
+      wrap: (argv) => enterCommand(cgroup?.joinFiles ?? [], argv),
       killReason: async () => (await cgroup?.killReason()) ?? null,
       release: async () => {
         relay?.close()

@@ -11,7 +11,7 @@ process.on('SIGINT', () => process.exit(130))
 
 const run = await openCgroups('required', (message) => console.error(message))
 const worker = await run.createWorker({ ...DEFAULT_LIMITS, memory: 64 * 2 ** 20, pids: 64 })
-const argv = enterCommand(worker.procsFiles, ['sleep', '1000'])
+const argv = enterCommand(worker.joinFiles, ['sleep', '1000'])
 const sleeper = spawn(argv[0], argv.slice(1), { stdio: 'ignore' })
 // Wait until the launcher has exec'd sleep (it is inside the cgroup by then).
 for (let i = 0; i < 500; i++) {

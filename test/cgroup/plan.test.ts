@@ -146,14 +146,15 @@ describe('enterCommand', () => {
     expect(() => enterCommand(['/x'], [])).toThrow(TypeError)
   })
 
-  it('writes its own pid into every file, then execs argv with the same pid', () => {
+  it('writes 0 (the writer itself) into every file, then execs argv in the same process', () => {
     const files = [join(dir, 'a'), join(dir, 'b with space')]
     const argv = enterCommand(files, ['/bin/sh', '-c', 'echo $$; echo "$@"', 'x', '--', 'a b', '$HOME'])
     const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' })
     expect(result.status).toBe(0)
     const [pid, args] = result.stdout.split('\n')
-    expect(fs.readFileSync(files[0], 'utf8')).toBe(`${pid}\n`)
-    expect(fs.readFileSync(files[1], 'utf8')).toBe(`${pid}\n`)
+    expect(Number(pid)).toBe(result.pid) // exec'd, not forked: the process that joined is the one that runs argv
+    expect(fs.readFileSync(files[0], 'utf8')).toBe('0\n')
+    expect(fs.readFileSync(files[1], 'utf8')).toBe('0\n')
     expect(args).toBe('-- a b $HOME') // arguments pass through untouched, `--` included
   })
 

@@ -72,7 +72,7 @@ describe.runIf(probe)(`real cgroups (v${version})`, () => {
   it('puts the launcher and everything it forks into the worker cgroup before argv runs', async () => {
     const worker = await cgroups.createWorker(DEFAULT_LIMITS)
     // sh -c forks `cat` (two commands): the child reports its own cgroups.
-    const result = await run(enterCommand(worker.procsFiles, ['/bin/sh', '-c', 'cat /proc/self/cgroup; true']))
+    const result = await run(enterCommand(worker.joinFiles, ['/bin/sh', '-c', 'cat /proc/self/cgroup; true']))
     expect(result.code).toBe(0)
     for (const dir of worker.dirs) {
       const relative = dir.slice(roots.find((root) => dir.startsWith(root + '/'))!.length)
@@ -85,7 +85,7 @@ describe.runIf(probe)(`real cgroups (v${version})`, () => {
   it('kills a sandboxed worker that allocates past its memory limit, and says why', async () => {
     const worker = await cgroups.createWorker(limits({ memory: 64 * M }))
     const allocate = 'const a = []; for (let i = 0; i < 40; i++) a.push(Buffer.alloc(5 << 20, 1)); console.log("survived")'
-    const result = await run(enterCommand(worker.procsFiles, [...BWRAP, process.execPath, '-e', allocate]))
+    const result = await run(enterCommand(worker.joinFiles, [...BWRAP, process.execPath, '-e', allocate]))
     expect(result.stdout).not.toContain('survived')
     expect(result.code === 137 || result.signal === 'SIGKILL').toBe(true)
     expect(await worker.killReason()).toBe('memory limit 64 MiB reached (oom_kill)')
@@ -95,7 +95,7 @@ describe.runIf(probe)(`real cgroups (v${version})`, () => {
   it('counts tmpfs writes inside the sandbox against the memory limit', async () => {
     const worker = await cgroups.createWorker(limits({ memory: 64 * M }))
     const dd = ['/bin/sh', '-c', 'dd if=/dev/zero of=/tmp/fill bs=1M count=100 && echo wrote-all']
-    const result = await run(enterCommand(worker.procsFiles, [...BWRAP, ...dd]))
+    const result = await run(enterCommand(worker.joinFiles, [...BWRAP, ...dd]))
     expect(result.stdout).not.toContain('wrote-all')
     expect(result.code).not.toBe(0)
     expect(await worker.killReason()).toContain('memory limit 64 MiB reached')
@@ -110,7 +110,7 @@ describe.runIf(probe)(`real cgroups (v${version})`, () => {
         try { const c = spawn('sleep', ['30']); c.on('error', (e) => codes.add(e.code)); kids.push(c) } catch (e) { codes.add(e.code) }
       }
       setTimeout(() => { console.log('errors:', [...codes].join()); for (const k of kids) k.kill('SIGKILL') }, 300)`
-    const result = await run(enterCommand(worker.procsFiles, [...BWRAP, process.execPath, '-e', bomb]))
+    const result = await run(enterCommand(worker.joinFiles, [...BWRAP, process.execPath, '-e', bomb]))
     expect(result.stdout).toContain('EAGAIN')
     expect(await worker.killReason()).toMatch(/^pids limit 32 reached \(fork\/clone refused \d+ times\)$/)
     await worker.remove()
@@ -127,9 +127,10 @@ describe.runIf(probe)(`real cgroups (v${version})`, () => {
 
   it('remove() kills what is left inside, then removes the cgroup', async () => {
     const worker = await cgroups.createWorker(DEFAULT_LIMITS)
-    const child = spawn(...split(enterCommand(worker.procsFiles, ['/bin/sh', '-c', 'sleep 1000 & sleep 1000 & wait'])), { stdio: 'ignore' })
-    await waitFor(() => fs.readFileSync(worker.procsFiles[0], 'utf8').trim().split('\n').length >= 3)
-    const pids = fs.readFileSync(worker.procsFiles[0], 'utf8').trim().split('\n').map(Number)
+    const child = spawn(...split(enterCommand(worker.joinFiles, ['/bin/sh', '-c', 'sleep 1000 & sleep 1000 & wait'])), { stdio: 'ignore' })
+    const procs = join(worker.dirs[0], 'cgroup.procs')
+    await waitFor(() => fs.readFileSync(procs, 'utf8').trim().split('\n').length >= 3)
+    const pids = fs.readFileSync(procs, 'utf8').trim().split('\n').map(Number)
     const closed = once(child, 'close')
     await worker.remove()
     await closed
@@ -146,7 +147,7 @@ describe.runIf(probe)('several runs in one process (one per Vitest project)', ()
     expect(second.dirs).not.toEqual(first.dirs)
     await first.close()
     const worker = await second.createWorker(limits({ memory: 64 * M }))
-    const result = await run(enterCommand(worker.procsFiles, ['/bin/sh', '-c', 'cat /proc/self/cgroup; true']))
+    const result = await run(enterCommand(worker.joinFiles, ['/bin/sh', '-c', 'cat /proc/self/cgroup; true']))
     expect(result.code).toBe(0)
     await worker.remove()
     const third = (await openCgroups('required', () => {}))!
