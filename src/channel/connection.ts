@@ -60,8 +60,8 @@ export class Connection {
         if (this.broken) return
       }
     } catch (error) {
-      if (!(error instanceof ChannelViolation)) throw error
-      this.fail(error)
+      // Whatever the host trips over in a worker's message ends that sandbox, never Vitest's run.
+      this.fail(error instanceof ChannelViolation ? error : new ChannelViolation(`the host failed on a message it sent (${String((error as Error)?.message ?? error)})`))
     }
   }
 

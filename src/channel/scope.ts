@@ -9,6 +9,7 @@
  */
 import path from 'node:path'
 import { generateFileHash } from 'vitest/node'
+import { walkTaskTree } from './task-tree.js'
 
 export interface ScopeOptions {
   root: string
@@ -47,15 +48,11 @@ export function createScope(options: ScopeOptions): Scope {
       return `the file ${JSON.stringify(f.filepath)} (id ${JSON.stringify(f.id)}), which is not one of its own`
     }
     // Every task inside must carry an id under the file's own.
-    const stack: unknown[] = [f]
-    while (stack.length) {
-      const task = stack.pop() as { id?: unknown; tasks?: unknown }
-      if (task !== f && (typeof task?.id !== 'string' || !(task.id as string).startsWith(`${f.id as string}_`))) {
-        return `a task ${JSON.stringify(task?.id)} inside ${JSON.stringify(f.filepath)} whose id is not under the file's`
-      }
-      if (Array.isArray(task?.tasks)) stack.push(...task.tasks)
-    }
-    return null
+    return walkTaskTree(f, (task) =>
+      task !== f && (typeof task.id !== 'string' || !task.id.startsWith(`${f.id as string}_`))
+        ? `a task ${JSON.stringify(task.id)} inside ${JSON.stringify(f.filepath)} whose id is not under the file's`
+        : null,
+    )
   }
 
   function entriesProblem(entries: unknown, what: string): string | null {
