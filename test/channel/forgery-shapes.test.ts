@@ -1,7 +1,8 @@
 /**
  * A collected file whose tasks are not a tree, sent by a hostile test through the real pool: the run
  * must end, with that file failed and the reason, however Vitest's main process would have walked
- * it. Run with Vitest's real command line in a child process, killed if it hangs.
+ * it. Likewise errors whose causes form a cycle. Run with Vitest's real command line in a child
+ * process, killed if it hangs.
  */
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -21,16 +22,16 @@ afterAll(() => fixture.remove())
 
 const HANG_MS = 60_000
 
-function run(shape: string) {
+function run(shape: string, file = 'test/forge-shape.test.ts') {
   return new Promise<{ code: number | null; signal: string | null; output: string }>((resolve) => {
-    const child = spawn(process.execPath, [VITEST, 'run', 'test/forge-shape.test.ts'], {
+    const child = spawn(process.execPath, [VITEST, 'run', file], {
       cwd: fixture.root,
       env: { ...process.env, SHAPE: shape, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
-    child.stdout.on('data', (d) => (output = (output + d).slice(-200_000)))
-    child.stderr.on('data', (d) => (output = (output + d).slice(-200_000)))
+    child.stdout.on('data', (d) => (output = (output + d).slice(-5_000_000)))
+    child.stderr.on('data', (d) => (output = (output + d).slice(-5_000_000)))
     const timer = setTimeout(() => child.kill('SIGKILL'), HANG_MS)
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
@@ -51,5 +52,15 @@ test.each([
   expect(result.output).toContain('it reported a collected file whose tasks are not a tree')
   expect(result.output).toMatch(why)
   expect(result.output).toMatch(/Test Files\s+1 failed/)
+  expect(result.code).toBe(1)
+}, HANG_MS + 30_000)
+
+test('errors whose causes lead back to them are printed once, and the run ends', async () => {
+  const result = await run('none', 'test/cause-cycle.test.ts')
+  expect(result.signal, `Vitest hung on it and was killed after ${HANG_MS} ms`).toBeNull()
+  expect(result.output).toContain('Error: its own cause')
+  expect(result.output).toContain('Caused by: Error: the second of two')
+  expect(result.output).not.toContain('Caused by: Caused by:')
+  expect(result.output).toMatch(/Tests\s+2 failed/)
   expect(result.code).toBe(1)
 }, HANG_MS + 30_000)
