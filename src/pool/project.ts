@@ -16,6 +16,7 @@ import type { HostLayout } from '../isolate/plan.js'
 import type { Identity } from '../isolate/etc.js'
 import { preloads } from '../isolate/preload.js'
 import { checkWritable, createWritable } from './writable.js'
+import { profileOutputProblems } from './profiles.js'
 import { workspacePackages } from '../isolate/workspace.js'
 import { checkEnvFiles } from './env-files.js'
 import { checkProjectReadable } from './readable.js'
@@ -101,6 +102,8 @@ export async function checkProjectOptions(project: TestProject, options: NsjailO
   checkForwardTargets(options, root, problems)
   checkApiServer(options, project.vitest.config.api as ApiServer | undefined, problems)
   if (seccomp) compileSeccompOptions(options, problems)
+  const writable = optionLayers(options).flatMap(({ layer }) => (layer.fs?.writable ?? []).map((p) => path.resolve(root, p)))
+  for (const problem of profileOutputProblems(project.config.execArgv ?? [], root, writable)) problems.add(problem)
   const unreadable = await checkProjectReadable(project, root, identity)
   if (unreadable) problems.add(unreadable)
   problems.throwIfAny()

@@ -37,9 +37,14 @@ import { stopOf } from '../violations/limits.js'
 import { auditRecorder } from '../audit/recorder.js'
 import { Recording } from '../audit/record.js'
 import type { TcpAddress } from '../relay/protocol.js'
+import { withProfileNames, writesAtExit } from './profiles.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
+/** Sandboxes created by this process, for names that are unique in it. */
+let sandboxCount = 0
+/** How long a profiling worker gets to write its profile and exit. */
+const PROFILE_EXIT_MS = 10_000
 const STDERR_TAIL = 8 * 1024
 
 export interface SandboxInit {
@@ -80,6 +85,9 @@ export class Sandbox {
   /** The process has exited (its `gone` may still be settling). */
   private exited = false
   private owner?: SandboxOwner
+  /** In the names of the profiles its worker writes (./profiles.ts): this process and the sandbox's number in it. */
+  private readonly profileId = `${process.pid}-${++sandboxCount}`
+  private readonly createdAt = new Date()
   /** Test files handed to it (relative to the project root), for messages and the firewall's advice. */
   private readonly files: string[] = []
   /** The same, absolute (for the violation report). */
@@ -159,7 +167,7 @@ export class Sandbox {
     const { options, shared } = this.init
     return {
       distPath: options.distPath,
-      execArgv: options.execArgv,
+      execArgv: withProfileNames(options.execArgv, this.profileId, this.createdAt),
       workerEnv: options.env,
       seccomp: null,
       // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.
@@ -330,9 +338,17 @@ export class Sandbox {
     this.ending = true
     await this.launching?.catch(() => {})
     const child = this.child
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const timer = setTimeout(() => child.kill('SIGKILL'), SIGKILL_AFTER_MS)
-      child.kill(signal)
+    const running = () => child !== undefined && child.exitCode === null && child.signalCode === null
+    // A signal reaches bwrap, and the worker dies with it before a profiler could write. Where Vitest's
+    // forks pool sends its worker SIGTERM, which the worker then answers by exiting, this pool closes
+    // the worker's channel, which the worker answers by exiting (worker/entry.ts).
+    if (running() && signal === 'SIGTERM' && writesAtExit(this.init.options.execArgv)) {
+      this.channel?.close()
+      await Promise.race([this.gone, new Promise((resolve) => setTimeout(resolve, PROFILE_EXIT_MS).unref())])
+    }
+    if (running()) {
+      const timer = setTimeout(() => child!.kill('SIGKILL'), SIGKILL_AFTER_MS)
+      child!.kill(signal)
       // Settles once the sandbox's pid 1 is waited for too (onExit).
       await this.gone
       clearTimeout(timer)

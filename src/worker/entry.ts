@@ -10,17 +10,13 @@ import { fileURLToPath } from 'node:url'
 import { openWorkerChannel } from './channel.js'
 import { installHints } from './hints.js'
 
-// Kept before any test code runs: tests may replace these.
+// Kept before any test code runs: tests may replace it.
 const processExit = process.exit.bind(process)
-const processOn = process.on.bind(process)
 
 const [vitestWorker] = process.argv.splice(2)
 
-// Profilers write their output at a clean exit, which a SIGTERM would otherwise skip (as Vitest's
-// forks worker does, nodejs/node#55094).
-if (process.execArgv.some((arg) => /^--(prof|cpu-prof|heap-prof|diagnostic-dir)/.test(arg))) processOn('SIGTERM', () => processExit())
-
-// The pool is gone: nobody is left to report to.
+// The pool is gone, or asks it to end this way (profilers write their output only at such an exit,
+// src/pool/sandbox.ts): nobody is left to report to.
 const channel = openWorkerChannel(() => processExit(1))
 
 // What the sandbox withheld from a test, noted before any of its code runs (src/violations).
