@@ -12,8 +12,7 @@
  */
 import path from 'node:path'
 import { SetupError } from '../policy/errors.js'
-
-const isInside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}/`)
+import { under } from '../channel/firewall/paths.js'
 
 /** Node flags whose output (profiles, V8 logs, diagnostic reports) is written at the worker's own exit. */
 export function writesAtExit(execArgv: readonly string[]): boolean {
@@ -54,12 +53,13 @@ export function profileFolders(execArgv: readonly string[], cwd: string): Map<st
 
 /**
  * A problem for each profiler flag whose folder is in none of the options' `fs.writable` folders
- * (any layer's: a rule may be the one that grants it to the files it profiles).
+ * (any layer's: a rule may be the one that grants it to the files it profiles), given absolute and
+ * normal (path.resolve'd).
  */
 export function profileOutputProblems(execArgv: readonly string[], cwd: string, writable: readonly string[]): SetupError[] {
   const problems: SetupError[] = []
   for (const [flag, folder] of profileFolders(execArgv, cwd)) {
-    if (writable.some((w) => isInside(folder, w))) continue
+    if (under(folder, writable)) continue
     const where = `each sandboxed worker writes its profile into ${folder}, which the sandbox cannot write to the host (the write fails, or stays in the sandbox's own /tmp)`
     const relative = path.relative(cwd, folder)
     const fix = folder === cwd

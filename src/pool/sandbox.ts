@@ -41,7 +41,7 @@ import { withProfileNames, writesAtExit } from './profiles.js'
 
 const SIGKILL_AFTER_MS = 500
 const GRACEFUL_STOP_MS = 5_000
-/** Sandboxes created by this process, for names that are unique in it. */
+/** Sandboxes created by this process, for profile names that are unique in it. */
 let sandboxCount = 0
 /** How long a profiling worker gets to write its profile and exit. */
 const PROFILE_EXIT_MS = 10_000
@@ -85,9 +85,8 @@ export class Sandbox {
   /** The process has exited (its `gone` may still be settling). */
   private exited = false
   private owner?: SandboxOwner
-  /** In the names of the profiles its worker writes (./profiles.ts): this process and the sandbox's number in it. */
-  private readonly profileId = `${process.pid}-${++sandboxCount}`
-  private readonly createdAt = new Date()
+  /** The worker's Node flags: Vitest's, with names of its own for the profiles they ask for (./profiles.ts). */
+  private readonly execArgv: string[]
   /** Test files handed to it (relative to the project root), for messages and the firewall's advice. */
   private readonly files: string[] = []
   /** The same, absolute (for the violation report). */
@@ -121,6 +120,7 @@ export class Sandbox {
 
   constructor(private readonly init: SandboxInit) {
     this.key = init.key
+    this.execArgv = withProfileNames(init.options.execArgv, `${process.pid}-${++sandboxCount}`, new Date())
     const project = init.options.project
     this.scope = createScope({ root: project.config.root, projectName: project.name, bail: project.vitest.config.bail ?? 0 })
   }
@@ -167,7 +167,7 @@ export class Sandbox {
     const { options, shared } = this.init
     return {
       distPath: options.distPath,
-      execArgv: withProfileNames(options.execArgv, this.profileId, this.createdAt),
+      execArgv: this.execArgv,
       workerEnv: options.env,
       seccomp: null,
       // The run's JSON report names host paths the sandboxes' failures pointed at: not for them to read.

@@ -21,6 +21,7 @@ describe('profileFolders', () => {
 describe('profileOutputProblems', () => {
   test('a folder inside a writable one passes', () => {
     expect(profileOutputProblems(['--cpu-prof', '--cpu-prof-dir=out/prof'], root, ['/home/me/app/out'])).toEqual([])
+    expect(profileOutputProblems(['--cpu-prof', '--cpu-prof-dir=out/prof'], root, ['/'])).toEqual([])
   })
 
   test('a folder in the read-only project names the flag, the folder and the option to add', () => {
