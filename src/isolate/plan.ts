@@ -78,6 +78,11 @@ export interface PlanInput {
    * the module that starts the relay inside, and the debugger to make reachable from the host.
    */
   relay?: { hostDir: string; preload: string; inspector: TcpAddress | null }
+  /**
+   * Node's compile cache, written by the host alone (src/pool/compile-cache.ts): mounted read-only and
+   * named in NODE_COMPILE_CACHE, unless the environment names another.
+   */
+  compileCache?: string
 }
 
 export interface LaunchPlan {
@@ -196,10 +201,12 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     user: identity.user,
     safeDirectories: input.gitRepositories,
   })
+  if (input.compileCache && env.NODE_COMPILE_CACHE === undefined) env.NODE_COMPILE_CACHE = input.compileCache
   // What the environment makes Node load at start (NODE_OPTIONS preloads, the extra CA file) must be
   // there: the preflight checked these exist (src/pool/env-files.ts).
   const loaded = envFiles(env, root).map((f) => f.file)
-  const binds = bindOps([root, ...input.needs, ...(input.base?.etc ?? host.etc), ...policy.fs.readonly, ...loaded], policy.fs.writable, input.optionalReadonly)
+  const cache = input.compileCache && env.NODE_COMPILE_CACHE === input.compileCache ? [input.compileCache] : []
+  const binds = bindOps([root, ...input.needs, ...(input.base?.etc ?? host.etc), ...policy.fs.readonly, ...loaded, ...cache], policy.fs.writable, input.optionalReadonly)
   // After every other bind, so they cover what the project (or a writable folder) has at `dest`.
   const privateBinds: SetupOp[] = (input.privateMounts ?? []).map(({ src, dest }) => ({ op: 'bind', src, dest }))
   const concealment = concealOps(input.concealed ?? [])

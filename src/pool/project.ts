@@ -36,6 +36,8 @@ export interface ProjectSandbox extends Preflight {
   vitestFile: VitestFileMatcher
   /** The system part of the root for a policy's `rootfs` (undefined: the host's /usr), built once per run. */
   base(rootfs: RootfsPolicy): BaseRoot | undefined
+  /** The host-written compile cache every worker reads (./compile-cache.ts), if the run has one. */
+  compileCache?: string
 }
 
 /** This package's own files (the worker-side snapshot environment lives in dist/worker). */
@@ -102,12 +104,16 @@ export async function checkProjectOptions(project: TestProject, options: NsjailO
   checkForwardTargets(options, root, problems)
   checkApiServer(options, project.vitest.config.api as ApiServer | undefined, problems)
   if (seccomp) compileSeccompOptions(options, problems)
-  const writable = optionLayers(options).flatMap(({ layer }) => (layer.fs?.writable ?? []).map((p) => path.resolve(root, p)))
-  for (const problem of profileOutputProblems(project.config.execArgv ?? [], root, writable)) problems.add(problem)
+  for (const problem of profileOutputProblems(project.config.execArgv ?? [], root, writableFolders(options, root))) problems.add(problem)
   const unreadable = await checkProjectReadable(project, root, identity)
   if (unreadable) problems.add(unreadable)
   problems.throwIfAny()
   return missingWritable
+}
+
+/** Every folder some sandbox of the project may write: each rule's `fs.writable`, against the root. */
+export function writableFolders(options: NsjailOptions, root: string): string[] {
+  return optionLayers(options).flatMap(({ layer }) => (layer.fs?.writable ?? []).map((p) => path.resolve(root, p)))
 }
 
 /** Checks the options, then creates the missing `fs.writable` folders. `bwrap`: the binary the run's machine check found usable. */
@@ -136,7 +142,7 @@ function moduleCacheDir(project: TestProject): string | null {
   return dir
 }
 
-export function prepareProject(project: TestProject, preflight: Preflight, distPath: string, execArgv: string[]): ProjectSandbox {
+export function prepareProject(project: TestProject, preflight: Preflight, distPath: string, execArgv: string[], compileCache?: string): ProjectSandbox {
   const node = realpathSync(process.execPath)
   const cache = moduleCacheDir(project)
   const needs = [
@@ -150,7 +156,7 @@ export function prepareProject(project: TestProject, preflight: Preflight, distP
   needs.push(...workspacePackages([preflight.root, ...needs], workspaceRoots(project)))
   // Addons are looked for in what the sandbox mounts anyway: the project and its needs.
   const rootfs = new RootfsBuilder(preflight.host, { node, visible: [preflight.root, ...needs] })
-  return { ...preflight, needs, node, vitestFile: vitestFileMatcher(projectVitestFiles(project)), base: (policy) => rootfs.base(policy) }
+  return { ...preflight, needs, node, vitestFile: vitestFileMatcher(projectVitestFiles(project)), base: (policy) => rootfs.base(policy), compileCache }
 }
 
 /** Folders Vite lets this project's server read: the workspace root it found, the config's folder, … */

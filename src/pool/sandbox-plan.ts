@@ -53,5 +53,6 @@ export function sandboxPlan(project: ProjectSandbox, vitestProject: TestProject,
       hide: [...policy.fs.hide, ...(specifics.hide ?? [])],
     }),
     relay: specifics.relay,
+    compileCache: project.compileCache,
   })
 }

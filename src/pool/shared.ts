@@ -5,7 +5,9 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject, Vitest } from 'vitest/node'
-import { preflightProject, prepareProject, type Preflight, type ProjectSandbox } from './project.js'
+import { preflightProject, prepareProject, writableFolders, type Preflight, type ProjectSandbox } from './project.js'
+import { compileCacheOff, nodeHasCompileCache, startCompileCache, warmedModules, type CompileCache } from './compile-cache.js'
+import { nodeModulesChain, withRealpath } from '../isolate/host.js'
 import { createFirewall } from '../channel/firewall/index.js'
 import { LateEnvNotes } from './late-env.js'
 import { enterCommand } from '../cgroup/index.js'
@@ -48,6 +50,8 @@ export class PoolShared {
   private readonly debuggers = new DebuggerListeners((message) => this.log(message))
   /** Sandboxes launched ahead of need (./spares.ts). */
   readonly spares: Spares
+  /** The compile caches being filled or filled for this run's projects (./compile-cache.ts). */
+  private readonly compileCaches: CompileCache[] = []
   /** Per project: the run's test files seen last (by count) and the guess made from them. */
   private readonly guesses = new WeakMap<TestProject, { paths: number; file: string | undefined }>()
 
@@ -115,6 +119,7 @@ export class PoolShared {
         // before closing the cgroups kills whatever is still inside.
         await Promise.race([Promise.all(this.inUse), new Promise((r) => setTimeout(r, TEARDOWN_GRACE_MS).unref())])
         await (await machine.catch(() => null))?.cgroups?.close()
+        for (const cache of this.compileCaches.splice(0)) cache.close()
         this.debuggers.close()
       })
     }
@@ -128,8 +133,36 @@ export class PoolShared {
       if (note) pool.project.vitest.logger.warn(note)
       const preflight = await this.preflight(pool.project)
       if (!preflight) throw new Error('vitest-pool-nsjail: a sandboxed worker was started in an unsandboxed run')
-      return prepareProject(pool.project, preflight, pool.distPath, pool.execArgv)
+      return prepareProject(pool.project, preflight, pool.distPath, pool.execArgv, this.compileCache(pool, preflight)?.dir)
     })
+  }
+
+  /** Starts filling a compile cache for the project's workers, where one can be used. */
+  private compileCache(pool: PoolOptions, preflight: Preflight): CompileCache | null {
+    const debug = debugEnabled(process.env.DEBUG, 'vitest-pool-nsjail:compile-cache')
+      ? (message: string) => pool.project.vitest.logger.log(`vitest-pool-nsjail: compile cache: ${message}`) : () => {}
+    const modules = warmedModules(pool.distPath)
+    const off = compileCacheOff({
+      nodeHasCache: nodeHasCompileCache(),
+      workerEnv: pool.env,
+      coverage: pool.project.vitest.config.coverage,
+      writable: writableFolders(this.options, preflight.root),
+      warmedFrom: [...new Set(modules.map((m) => path.dirname(m)))].flatMap((dir) => [...withRealpath(dir), ...nodeModulesChain(dir)]),
+    })
+    if (off) {
+      debug(`off: ${off}`)
+      return null
+    }
+    try {
+      const cache = startCompileCache(runDir().path, process.execPath, pool.execArgv, modules, preflight.identity.uid)
+      this.compileCaches.push(cache)
+      void cache.ready.then(debug)
+      return cache
+    } catch (error) {
+      // An optimisation: nothing of it may fail a worker.
+      debug(`off: ${(error as Error).message}`)
+      return null
+    }
   }
 
   /**
