@@ -6,14 +6,15 @@
  * Who writes it is what matters. V8 runs cached code after checking only a hash of the source, so a
  * cache a sandbox could write would carry its code into every later sandbox. Only the host writes this
  * one: a Node process of the pool's (./warm-compile-cache.ts) imports those modules with
- * NODE_COMPILE_CACHE set to a fresh folder of the run directory, and every sandbox gets that folder
- * read-only. A sandbox started before the folder is filled compiles as before.
+ * NODE_COMPILE_CACHE set to a folder beside the run directories, and every sandbox gets that folder
+ * read-only. The folder stays from run to run; a sandbox started before it is filled compiles as before.
  *
  * The warm-up runs Vitest's and the pool's own modules on the host, as Vitest's main process does;
  * it is not run when a sandbox could have changed them (they are under an `fs.writable` folder).
  */
 import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import module from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -66,25 +67,29 @@ function hiddenBelow(inner: string, folder: string): boolean {
   return path.basename(folder) === 'node_modules' && first.startsWith('.') && first !== '.pnpm'
 }
 
+/** V8 flags common in Vitest configs: they change V8's cache tag, and neither load code nor write files. */
+const V8_FLAGS = /^--(expose[-_]gc|(max[-_]old[-_]space[-_]size|max[-_]semi[-_]space[-_]size|stack[-_]size)=\d+)$/
+
 /**
- * The worker's Node arguments the warm-up takes: only the resolution conditions (Vitest's
- * `--conditions`), so that it resolves the same files. Anything else in `execArgv` may load code or
- * write files; V8 flags among it give the workers another cache folder, which the warm-up did not
- * fill, and they compile as before.
+ * The worker's Node arguments the warm-up takes: the resolution conditions (Vitest's `--conditions`),
+ * so that it resolves the same files, and the common V8 flags, so that Node files the cache under the
+ * same V8 tag as the workers'. Anything else in `execArgv` may load code or write files; another V8
+ * flag among it gives the workers another cache folder, which the warm-up did not fill, and they
+ * compile as before.
  */
 export function warmArgv(execArgv: string[]): string[] {
   const kept: string[] = []
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i]
     if ((arg === '--conditions' || arg === '-C') && i + 1 < execArgv.length) kept.push(arg, execArgv[++i])
-    else if (arg.startsWith('--conditions=') || arg.startsWith('-C=')) kept.push(arg)
+    else if (arg.startsWith('--conditions=') || arg.startsWith('-C=') || V8_FLAGS.test(arg)) kept.push(arg)
   }
   return kept
 }
 
 /**
- * Node names its cache folder `<version>-<arch>-<V8 tag>-<uid>` after the uid that runs it: the folder
- * the warm-up (uid `hostUid`) wrote, renamed for the sandbox's uid. null: nothing to rename.
+ * Node names its cache folder `<version>-<arch>-<V8 tag>-<uid>` after the uid that runs it: the name
+ * under which the sandbox's uid looks for the folder the warm-up (uid `hostUid`) wrote. null: the same.
  */
 export function folderForSandbox(written: string, hostUid: number, sandboxUid: number): string | null {
   const suffix = `-${hostUid}`
@@ -99,19 +104,36 @@ export interface CompileCache {
   dir: string
   /** Settles when the warm-up has ended, filled or not; resolves to what it did, for the debug output. */
   ready: Promise<string>
-  /** Stops the warm-up if it still runs, and removes the folder (its sandboxes are gone). */
+  /** Stops the warm-up if it still runs. */
   close(): void
 }
 
 /**
- * Fills a new folder in `parent` (the run directory) in the background. `sandboxUid`: who reads it
- * inside the sandboxes (the files Node writes are its user's alone).
+ * What a warm-up's result depends on. Node checks each cached module against its source anyway: this
+ * only spares runs a warm-up that would change nothing. A Vitest or dependency installed anew changes
+ * the files' or the node_modules folders' times.
  */
-export function startCompileCache(parent: string, node: string, execArgv: string[], modules: string[], sandboxUid: number): CompileCache {
-  const dir = mkdtempSync(path.join(parent, 'compile-cache-'))
-  chmodSync(dir, 0o755)
+export function warmStamp(node: string, argv: string[], nodeOptions: string | undefined, files: Array<{ path: string; size: number; mtimeMs: number }>): string {
+  return createHash('sha256').update(JSON.stringify([node, process.version, argv, nodeOptions ?? '', files])).digest('hex').slice(0, 32)
+}
+
+/**
+ * The cache lives in `folder` (beside the run directories, this user's alone), from run to run: a run
+ * whose modules were warmed before finds it filled from its first sandbox. It is filled in the
+ * background when the stamp of what it holds (./warmStamp) is not in `folder/stamps`. `sandboxUid`:
+ * who reads it inside the sandboxes (the files Node writes are its user's alone).
+ */
+export function startCompileCache(folder: string, node: string, execArgv: string[], modules: string[], watched: string[], sandboxUid: number): CompileCache {
+  const dir = ownFolder(folder, 'cache')
+  const stamps = ownFolder(folder, 'stamps')
+  const argv = warmArgv(execArgv)
+  const stamp = path.join(stamps, warmStamp(node, argv, process.env.NODE_OPTIONS, [...modules, ...watched].map((file) => {
+    const { size, mtimeMs } = statSync(file)
+    return { path: file, size, mtimeMs }
+  })))
+  if (stillFilled(dir, stamp)) return { dir, ready: Promise.resolve(`${adopt(dir, sandboxUid)}, warmed before`), close: () => {} }
   const started = Date.now()
-  const child = spawn(node, [...warmArgv(execArgv), WARM_SCRIPT, ...modules.map((m) => pathToFileURL(m).href)], {
+  const child = spawn(node, [...argv, WARM_SCRIPT, ...modules.map((m) => pathToFileURL(m).href)], {
     env: { ...process.env, NODE_COMPILE_CACHE: dir, NODE_DISABLE_COMPILE_CACHE: undefined },
     stdio: 'ignore',
   })
@@ -122,32 +144,54 @@ export function startCompileCache(parent: string, node: string, execArgv: string
       clearTimeout(timer)
       if (code !== 0) return resolve(`warm-up failed (${signal ?? `exit code ${code}`}); workers compile as before`)
       try {
-        resolve(`${adopt(dir, sandboxUid)} from ${modules.length} modules in ${Date.now() - started} ms`)
+        const filled = adopt(dir, sandboxUid)
+        writeFileSync(stamp, JSON.stringify(readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)))
+        resolve(`${filled} from ${modules.length} modules in ${Date.now() - started} ms`)
       } catch (error) {
         resolve(`warm-up's folder unusable: ${(error as Error).message}`)
       }
     })
   })
-  return {
-    dir,
-    ready,
-    close() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      rmSync(dir, { recursive: true, force: true })
-    },
+  return { dir, ready, close: () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')) }
+}
+
+/** The stamp is there, and so is what the warm-up it stands for wrote (a cleaner of /tmp may have taken it). */
+function stillFilled(dir: string, stamp: string): boolean {
+  try {
+    const folders = JSON.parse(readFileSync(stamp, 'utf8')) as string[]
+    return folders.length > 0 && folders.every((folder) => readdirSync(path.join(dir, folder)).length > 0)
+  } catch {
+    return false
   }
 }
 
-/** Makes what the warm-up wrote readable by the sandbox's uid, under the name Node looks for there. */
+/** A folder of ours (made if missing, 0755): never one that a symlink points to elsewhere. */
+function ownFolder(parent: string, name: string): string {
+  const folder = path.join(parent, name)
+  mkdirSync(folder, { recursive: true, mode: 0o755 })
+  const stat = lstatSync(folder)
+  if (!stat.isDirectory() || stat.uid !== process.getuid!()) throw new Error(`${folder} is not a folder of this user's`)
+  chmodSync(folder, 0o755)
+  return folder
+}
+
+/**
+ * Makes what the warm-ups wrote readable by the sandbox's uid, under the name Node looks for there: a
+ * link to the folder Node named after the host's uid. Returns the folders the sandboxes find.
+ */
 function adopt(dir: string, sandboxUid: number): string {
-  const written = readdirSync(dir)
-  for (const folder of written) {
-    const target = folderForSandbox(folder, process.getuid!(), sandboxUid)
-    if (target === null) continue
-    for (const file of readdirSync(path.join(dir, folder))) chmodSync(path.join(dir, folder, file), 0o644)
-    chmodSync(path.join(dir, folder), 0o755)
-    // Last, in one step: a sandbox finds the folder complete or not at all.
-    renameSync(path.join(dir, folder), path.join(dir, target))
+  const found: string[] = []
+  for (const folder of readdirSync(dir, { withFileTypes: true })) {
+    if (!folder.isDirectory()) continue
+    const link = folderForSandbox(folder.name, process.getuid!(), sandboxUid)
+    if (link === null) {
+      if (folder.name.endsWith(`-${sandboxUid}`)) found.push(folder.name)
+      continue
+    }
+    for (const file of readdirSync(path.join(dir, folder.name))) chmodSync(path.join(dir, folder.name, file), 0o644)
+    chmodSync(path.join(dir, folder.name), 0o755)
+    if (!existsSync(path.join(dir, link))) symlinkSync(folder.name, path.join(dir, link))
+    found.push(link)
   }
-  return `filled ${readdirSync(dir).join(', ')}`
+  return `filled ${found.join(', ') || 'nothing'}`
 }

@@ -142,19 +142,20 @@ export class PoolShared {
     const debug = debugEnabled(process.env.DEBUG, 'vitest-pool-nsjail:compile-cache')
       ? (message: string) => pool.project.vitest.logger.log(`vitest-pool-nsjail: compile cache: ${message}`) : () => {}
     const modules = warmedModules(pool.distPath)
+    const warmedFrom = [...new Set([...new Set(modules.map((m) => path.dirname(m)))].flatMap((dir) => [...withRealpath(dir), ...nodeModulesChain(dir)]))]
     const off = compileCacheOff({
       nodeHasCache: nodeHasCompileCache(),
       workerEnv: pool.env,
       coverage: pool.project.vitest.config.coverage,
       writable: writableFolders(this.options, preflight.root),
-      warmedFrom: [...new Set(modules.map((m) => path.dirname(m)))].flatMap((dir) => [...withRealpath(dir), ...nodeModulesChain(dir)]),
+      warmedFrom,
     })
     if (off) {
       debug(`off: ${off}`)
       return null
     }
     try {
-      const cache = startCompileCache(runDir().path, process.execPath, pool.execArgv, modules, preflight.identity.uid)
+      const cache = startCompileCache(path.join(path.dirname(runDir().path), 'compile-cache'), process.execPath, pool.execArgv, modules, warmedFrom, preflight.identity.uid)
       this.compileCaches.push(cache)
       void cache.ready.then(debug)
       return cache

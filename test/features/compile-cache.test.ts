@@ -1,16 +1,20 @@
 /**
  * Node's compile cache for the sandboxed workers (src/pool/compile-cache.ts): on Node 22.1+ the host
- * fills it and every later sandbox reads it, read-only; no sandbox can plant, change or add an entry
- * that another would run. Where it is off (an older Node, v8 coverage) the workers run without it and
+ * fills it, from run to run, and every sandbox reads it, read-only; no sandbox can plant, change or
+ * add an entry that another would run. Where it is off (an older Node, v8 coverage) the workers run without it and
  * the pool's debug output (DEBUG=vitest-pool-nsjail:compile-cache) says why.
  */
 import fs from 'node:fs'
 import module from 'node:module'
 import path from 'node:path'
-import { afterEach, expect, test } from 'vitest'
+import { afterEach, beforeEach, expect, test } from 'vitest'
 import { factsByName, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
 import { tempFixture, type TempFixture } from '../helpers/temp-fixture.js'
 import { runDirParent } from '../../src/hostfs/run-dir.js'
+
+// The cache lives beside the run directories from run to run: each test here starts without it, so that
+// what earlier runs left cannot make it pass.
+beforeEach(() => fs.rmSync(path.join(runDirParent(), 'compile-cache'), { recursive: true, force: true }))
 
 const nodeHasCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function'
 const FILES = ['a', 'b', 'c', 'd']
@@ -25,28 +29,16 @@ afterEach(() => {
 })
 
 /** One worker and no spares: each file's sandbox starts after the previous file ended. */
-async function run(options: { root?: string; cli?: Record<string, unknown> } = {}): Promise<FixtureRun> {
+async function run(options: { root?: string; cli?: Record<string, unknown>; config?: Parameters<typeof runFixture>[1]['config'] } = {}): Promise<FixtureRun> {
   process.env.DEBUG = 'vitest-pool-nsjail:compile-cache'
   const result = await runFixture('compile-cache', { ...options, pool: { prewarm: false }, cli: { maxWorkers: 1, ...options.cli } })
   expect(Object.values(result.tests), JSON.stringify(result.errors) + result.output).toEqual(Array(FILES.length).fill('passed'))
   return result
 }
 
-test.runIf(nodeHasCache)('the host fills the cache; later sandboxes read it and cannot write to it; it goes with Vitest', async () => {
-  // From the host, at the end of the run (Vitest closes after it): the folder holds what the warm-up
-  // wrote and nothing else. It is the only one of this process's run directory: each run's goes when
-  // its Vitest closes.
-  let seen: Array<{ root: string; folders: string[]; entries: string[]; owners: number[] }> = []
-  const onTestRunEnd = () => {
-    const runDirs = fs.readdirSync(runDirParent()).filter((name) => name.startsWith(`run-${process.pid}-`)).map((name) => path.join(runDirParent(), name))
-    seen = runDirs.flatMap((dir) => fs.readdirSync(dir).filter((name) => name.startsWith('compile-cache-')).map((name) => path.join(dir, name))).map((root) => {
-      const folders = fs.readdirSync(root)
-      const entries = folders.length === 1 ? fs.readdirSync(path.join(root, folders[0])) : []
-      return { root, folders, entries, owners: [...new Set(entries.map((e) => fs.statSync(path.join(root, folders[0], e)).uid))] }
-    })
-  }
-  const result = await run({ cli: { reporters: [{ onTestRunEnd }] } })
-  expect(result.output).toMatch(/compile cache: filled v\S+-\d+ from \d+ modules in \d+ ms/)
+test.runIf(nodeHasCache)('the host fills the cache; sandboxes read it and cannot write to it; the next run finds it filled', async () => {
+  const result = await run()
+  expect(result.output).toMatch(/compile cache: filled (v\S+-\d+, )*v\S+-\d+(, warmed before| from \d+ modules in \d+ ms)/)
   const facts = factsByName(result)
   // Every file waits for the cache, so the sandboxes of all files after the first start with it.
   const withCache = FILES.filter((name) => facts[name].dir !== null)
@@ -61,12 +53,19 @@ test.runIf(nodeHasCache)('the host fills the cache; later sandboxes read it and 
       flush: 'done', entriesAfter: fact.entries,
     })
   }
-  const first = facts[withCache[0]]
-  expect(seen).toEqual([{ root: first.root, folders: [path.basename(first.dir as string)], entries: expect.any(Array), owners: [process.getuid!()] }])
-  expect(seen[0].entries).toHaveLength(first.entries as number)
-  expect(seen[0].entries).not.toContain('planted')
-  // Closed with Vitest.
-  expect(fs.existsSync(first.root as string)).toBe(false)
+  // From the host (the folder is bound at the same path): what the warm-ups wrote, and nothing else.
+  const dir = facts[withCache[0]].dir as string
+  const entries = fs.readdirSync(dir)
+  expect(entries.length).toBeGreaterThanOrEqual(facts[withCache[0]].entries as number)
+  expect(entries).not.toContain('planted')
+  expect(new Set(entries.map((entry) => fs.statSync(path.join(dir, entry)).uid))).toEqual(new Set([process.getuid!()]))
+  expect(fs.readdirSync(facts[withCache[0]].root as string).every((name) => /^v\d+\.\d+\.\d+-\w+-[0-9a-f]+-\d+$/.test(name))).toBe(true)
+
+  // The cache outlives the run: the next one reads it from its first sandbox on, without a warm-up.
+  const again = await run()
+  expect(again.output).toContain('warmed before')
+  const next = factsByName(again)
+  for (const name of FILES) expect(next[name], name).toMatchObject({ dir, plant: 'EROFS' })
 })
 
 test.runIf(nodeHasCache)('with coverage by v8 the workers compile from source; with istanbul they use the cache', async () => {
@@ -83,6 +82,12 @@ test.runIf(nodeHasCache)('with coverage by v8 the workers compile from source; w
       expect(FILES.filter((name) => (facts[name].entries as number) > 20).length, JSON.stringify(facts)).toBeGreaterThanOrEqual(FILES.length - 1)
     }
   }
+})
+
+test.runIf(nodeHasCache)('a V8 flag in test.execArgv (--expose-gc) gives the workers another cache tag: the warm-up fills that one', async () => {
+  const result = await run({ config: { test: { execArgv: ['--expose-gc'] } } })
+  const facts = factsByName(result)
+  expect(FILES.filter((name) => (facts[name].entries as number) > 20).length, JSON.stringify(facts)).toBeGreaterThanOrEqual(FILES.length - 1)
 })
 
 test.skipIf(nodeHasCache)('on a Node without a compile cache the workers run without one, and the debug output says why', async () => {

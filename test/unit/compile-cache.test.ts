@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { compileCacheOff, folderForSandbox, warmArgv, type CompileCacheFacts } from '../../src/pool/compile-cache.js'
+import { compileCacheOff, folderForSandbox, warmArgv, warmStamp, type CompileCacheFacts } from '../../src/pool/compile-cache.js'
 import { planLaunch, type PlanInput } from '../../src/isolate/plan.js'
 import { createPolicyResolver } from '../../src/policy/resolve.js'
 
@@ -29,9 +29,10 @@ test('the cache is used unless Node lacks it, it is disabled, v8 coverage runs, 
   expect(compileCacheOff(facts({ writable: ['/p/node_modules/.vite', '/p/node_modules/.cache/x', '/p/src'] }))).toBeNull()
 })
 
-test('the warm-up takes only the resolution conditions of the workers\' Node arguments', () => {
+test('the warm-up takes the resolution conditions and the common V8 flags of the workers\' Node arguments, nothing that loads code or writes files', () => {
   expect(warmArgv(['--conditions', 'development', '-C', 'browser', '--conditions=edge', '-C=worker'])).toEqual(['--conditions', 'development', '-C', 'browser', '--conditions=edge', '-C=worker'])
-  expect(warmArgv(['--require', '/p/setup.cjs', '--import=./hook.js', '-r', 'x', '--cpu-prof', '--inspect-brk=0', '--expose-gc', '--conditions'])).toEqual([])
+  expect(warmArgv(['--expose-gc', '--max-old-space-size=4096', '--max_semi_space_size=64', '--stack-size=2000'])).toEqual(['--expose-gc', '--max-old-space-size=4096', '--max_semi_space_size=64', '--stack-size=2000'])
+  expect(warmArgv(['--require', '/p/setup.cjs', '--import=./hook.js', '-r', 'x', '--cpu-prof', '--inspect-brk=0', '--max-old-space-size=4096;x', '--conditions'])).toEqual([])
 })
 
 test('the folder Node named after the warm-up\'s uid is renamed for the sandbox\'s uid', () => {
@@ -68,4 +69,14 @@ test('the plan mounts the cache read-only and names it in NODE_COMPILE_CACHE, un
   expect(own.ops.some((op) => 'dest' in op && op.dest === '/run/cc-1')).toBe(false)
 
   expect(planLaunch(planInput({})).env.NODE_COMPILE_CACHE).toBeUndefined()
+})
+
+test('a warm-up is stamped with what its result depends on', () => {
+  const files = [{ path: '/p/node_modules/vitest/dist/worker.js', size: 100, mtimeMs: 1 }]
+  const stamp = warmStamp('/usr/bin/node', [], undefined, files)
+  expect(warmStamp('/usr/bin/node', [], undefined, [...files])).toBe(stamp)
+  expect(warmStamp('/usr/bin/node', [], undefined, [{ ...files[0], mtimeMs: 2 }])).not.toBe(stamp)
+  expect(warmStamp('/usr/bin/node', [], '--max-old-space-size=4096', files)).not.toBe(stamp)
+  expect(warmStamp('/usr/bin/node', ['--expose-gc'], undefined, files)).not.toBe(stamp)
+  expect(warmStamp('/opt/node/bin/node', [], undefined, files)).not.toBe(stamp)
 })
