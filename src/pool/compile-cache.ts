@@ -133,7 +133,7 @@ export function startCompileCache(folder: string, node: string, execArgv: string
   })))
   if (stillFilled(dir, stamp)) return { dir, ready: Promise.resolve(`${adopt(dir, sandboxUid)}, warmed before`), close: () => {} }
   const started = Date.now()
-  const child = spawn(node, [...argv, WARM_SCRIPT, ...modules.map((m) => pathToFileURL(m).href)], {
+  const child = spawn(node, [...argv, WARM_SCRIPT, String(WARM_TIMEOUT_MS), ...modules.map((m) => pathToFileURL(m).href)], {
     env: { ...process.env, NODE_COMPILE_CACHE: dir, NODE_DISABLE_COMPILE_CACHE: undefined },
     stdio: 'ignore',
   })
