@@ -4,11 +4,9 @@
 import { OptionError } from '../policy/errors.js'
 import { closest } from '../policy/suggest.js'
 import type { Limits } from './types.js'
+import { formatBytes, GiB, KiB, MiB, TiB } from './sizes.js'
 
-const KiB = 2 ** 10
-const MiB = 2 ** 20
-const GiB = 2 ** 30
-const TiB = 2 ** 40
+export { formatBytes }
 
 /** memory 2 GiB, 512 tasks, no CPU cap, no wall-clock limit. */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -57,14 +55,6 @@ export function parseDuration(value: unknown): number | null {
   }
   total = Math.ceil(total)
   return Number.isSafeInteger(total) && total > 0 ? total : null
-}
-
-/** For messages: `512 MiB`, `1.5 GiB`, `100 B`. */
-export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [['TiB', TiB], ['GiB', GiB], ['MiB', MiB], ['KiB', KiB]] as const) {
-    if (bytes >= size) return `${Number((bytes / size).toFixed(2))} ${unit}`
-  }
-  return `${bytes} B`
 }
 
 /** For messages: `500 ms`, `30 s`, `10 min`, `1.5 h`. */

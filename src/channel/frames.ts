@@ -6,7 +6,7 @@
  * anything is buffered for it, and at most one frame is ever buffered.
  */
 
-import { formatBytes } from '../cgroup/limits.js'
+import { formatBytes } from '../cgroup/sizes.js'
 
 export const HEADER_BYTES = 4
 
