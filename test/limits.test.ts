@@ -4,7 +4,8 @@
  * (rootless on cgroup v1), the 'auto' warning and the 'required' error are what is tested instead.
  */
 import { beforeAll, describe, expect, test } from 'vitest'
-import { factsByName, runFixture } from './helpers/run-fixture.js'
+import path from 'node:path'
+import { factsByName, FIXTURES, runFixture } from './helpers/run-fixture.js'
 import { openCgroups } from '../src/cgroup/index.js'
 import { cgroupDirsOf } from './cgroup/helpers.js'
 
@@ -51,6 +52,16 @@ test('a wall-time overrun is killed with its pid namespace and reported as timed
   // then it is the file's error, not the test's.
   const report = [...run.unhandled, ...Object.values(run.fileErrors).flat(), ...Object.values(run.errors).flat()].join('\n')
   expect(report).toContain('killed by the sandbox: wall-time limit 3 s reached: timed out, killed with its whole pid namespace — test/busy.test.ts')
+})
+
+test('the wall time counts from the first test file: a boot slower than the limit is not a timeout', async () => {
+  // Each worker's boot takes 4 s (a preload that waits), over the 3 s the calm file is allowed.
+  const run = await runFixture('limits', {
+    filters: ['calm'],
+    pool: { cgroups: false, prewarm: false, limits: { wallTime: '3s' } },
+    config: { test: { execArgv: ['--require', path.join(FIXTURES, 'limits/slow-boot.cjs')] } },
+  })
+  expect(run.tests, JSON.stringify(run.unhandled) + run.output).toEqual({ 'test/calm.test.ts > a well-behaved sibling': 'passed' })
 })
 
 describe('without a writable cgroup', () => {

@@ -238,14 +238,6 @@ export class Sandbox {
 
   /** Hands the worker Vitest's `start` request (its identity); resolves when it has started. */
   async start(startRequest: StartRequest): Promise<void> {
-    // The wall-time limit is the worker's, from the moment it is one: a spare's wait does not count.
-    const { wallTimeMs } = this.init.policy.limits
-    if (wallTimeMs !== null) {
-      this.wallTimer = setTimeout(() => {
-        this.timedOut = true
-        this.child?.kill('SIGKILL')
-      }, wallTimeMs)
-    }
     const started = this.next('started')
     this.channel!.send(startRequest)
     const reply = await started
@@ -278,6 +270,15 @@ export class Sandbox {
 
   /** Test files (absolute paths) handed to it: with isolate: false, more arrive over time. */
   private assign(files: readonly string[]): void {
+    // The wall-time limit counts from the first file on: neither a spare's wait nor the sandbox's boot
+    // (Node and Vitest's runtime, which an emulated machine takes seconds for) is a test file's time.
+    const { wallTimeMs } = this.init.policy.limits
+    if (wallTimeMs !== null && this.wallTimer === undefined) {
+      this.wallTimer = setTimeout(() => {
+        this.timedOut = true
+        this.child?.kill('SIGKILL')
+      }, wallTimeMs)
+    }
     this.scope.add(files)
     this.io!.assign(files)
     for (const file of files) {
