@@ -188,10 +188,23 @@ function adopt(dir: string, sandboxUid: number): string {
       if (folder.name.endsWith(`-${sandboxUid}`)) found.push(folder.name)
       continue
     }
-    for (const file of readdirSync(path.join(dir, folder.name))) chmodSync(path.join(dir, folder.name, file), 0o644)
+    for (const file of readdirSync(path.join(dir, folder.name))) racing(() => chmodSync(path.join(dir, folder.name, file), 0o644))
     chmodSync(path.join(dir, folder.name), 0o755)
-    if (!existsSync(path.join(dir, link))) symlinkSync(folder.name, path.join(dir, link))
+    racing(() => symlinkSync(folder.name, path.join(dir, link)))
     found.push(link)
   }
   return `filled ${found.join(', ') || 'nothing'}`
+}
+
+/**
+ * Another run's warm-up may work in the same folder: Node renames its temporary files into place, and
+ * the other run may have made the link first. Those are not errors here.
+ */
+function racing(act: () => void): void {
+  try {
+    act()
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT' && code !== 'EEXIST') throw error
+  }
 }
