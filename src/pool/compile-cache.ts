@@ -20,7 +20,7 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { under } from '../channel/firewall/paths.js'
 
-/** The warm-up compiles a few hundred files; one that takes longer is stuck. */
+/** The warm-up compiles about 50 modules in a fraction of a second; one that takes 30 s is stuck. */
 const WARM_TIMEOUT_MS = 30_000
 
 const WARM_SCRIPT = fileURLToPath(new URL('./warm-compile-cache.js', import.meta.url))
