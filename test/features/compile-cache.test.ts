@@ -6,9 +6,11 @@
  */
 import fs from 'node:fs'
 import module from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, expect, test } from 'vitest'
-import { factsByName, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+import { factsByName, FIXTURES, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+import { descendantArgs, until } from '../helpers/processes.js'
 import { tempFixture, type TempFixture } from '../helpers/temp-fixture.js'
 import { runDirParent } from '../../src/hostfs/run-dir.js'
 
@@ -88,6 +90,26 @@ test.runIf(nodeHasCache)('a V8 flag in test.execArgv (--expose-gc) gives the wor
   const result = await run({ config: { test: { execArgv: ['--expose-gc'] } } })
   const facts = factsByName(result)
   expect(FILES.filter((name) => (facts[name].entries as number) > 20).length, JSON.stringify(facts)).toBeGreaterThanOrEqual(FILES.length - 1)
+})
+
+test.runIf(nodeHasCache)('a warm-up still running when Vitest closes is stopped with it', async () => {
+  const previous = process.env.NODE_OPTIONS
+  const mark = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nsjail-warm-')), 'started')
+  process.env.NODE_OPTIONS = `${previous ?? ''} --require ${path.join(FIXTURES, 'compile-cache/hang-warm-up.cjs')}`.trim()
+  process.env.HANG_MARK = mark
+  try {
+    const result = await runFixture('basic', { pool: { prewarm: false } })
+    expect(Object.values(result.tests), JSON.stringify(result.errors) + result.output).not.toContain('failed')
+  } finally {
+    if (previous === undefined) delete process.env.NODE_OPTIONS
+    else process.env.NODE_OPTIONS = previous
+    delete process.env.HANG_MARK
+  }
+  // It had started (and hangs for 60 s); Vitest has closed, and it is gone.
+  const pid = Number(fs.readFileSync(mark, 'utf8'))
+  fs.rmSync(path.dirname(mark), { recursive: true, force: true })
+  expect(await until(() => !descendantArgs().some((args) => args.includes('warm-compile-cache.js')), 5_000), descendantArgs().join('\n')).toBe(true)
+  expect(() => process.kill(pid, 0)).toThrow()
 })
 
 test.skipIf(nodeHasCache)('on a Node without a compile cache the workers run without one, and the debug output says why', async () => {
