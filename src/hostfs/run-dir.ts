@@ -59,8 +59,8 @@ export function parentDirProblem(stat: { uid: number; mode: number }, uid: numbe
   return null
 }
 
-function openRunDir(hostfs: HostFs): RunDir {
-  const uid = process.getuid!()
+/** The parent of the run directories, opened without following a symlink and checked to be this user's alone. */
+function openParent(hostfs: HostFs): Dir {
   const where = runDirParent()
   const tmp = hostfs.openBase(path.dirname(where))
   let parent: Dir
@@ -69,11 +69,37 @@ function openRunDir(hostfs: HostFs): RunDir {
   } finally {
     tmp.close()
   }
-  const problem = parentDirProblem(fs.fstatSync(parent.fd), uid)
+  const problem = parentDirProblem(fs.fstatSync(parent.fd), process.getuid!())
   if (problem) {
     parent.close()
     throw new Error(`vitest-pool-nsjail: will not use ${parent.path} for the sandboxes' private folders: ${problem}. Remove it.`)
   }
+  return parent
+}
+
+/**
+ * A folder beside the run directories that stays from run to run (the compile cache's): `names` one
+ * inside the other, each made if missing and never reached through a symlink; the last gets `mode`.
+ * Its path.
+ */
+export function keptDir(names: string[], mode = 0o700): string {
+  const hostfs = hostFs()
+  let dir = openParent(hostfs)
+  try {
+    for (const name of names) {
+      const inner = hostfs.openOrMakeDir(dir, name)
+      dir.close()
+      dir = inner
+    }
+    fs.fchmodSync(dir.fd, mode)
+    return dir.path
+  } finally {
+    dir.close()
+  }
+}
+
+function openRunDir(hostfs: HostFs): RunDir {
+  const parent = openParent(hostfs)
   const owner = currentOwner()
   if (!owner) {
     parent.close()

@@ -14,11 +14,12 @@
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import module from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { under } from '../channel/firewall/paths.js'
+import { keptDir } from '../hostfs/run-dir.js'
 
 /** The warm-up compiles about 50 modules in a fraction of a second; one that takes 30 s is stuck. */
 const WARM_TIMEOUT_MS = 30_000
@@ -118,14 +119,15 @@ export function warmStamp(node: string, argv: string[], nodeOptions: string | un
 }
 
 /**
- * The cache lives in `folder` (beside the run directories, this user's alone), from run to run: a run
- * whose modules were warmed before finds it filled from its first sandbox. It is filled in the
- * background when the stamp of what it holds (./warmStamp) is not in `folder/stamps`. `sandboxUid`:
- * who reads it inside the sandboxes (the files Node writes are its user's alone).
+ * The cache lives beside the run directories (this user's alone), from run to run: a run whose modules
+ * were warmed before finds it filled from its first sandbox. It is filled in the background when the
+ * stamp of what it holds (./warmStamp) is not among the stamps. `sandboxUid`: who reads it inside the
+ * sandboxes (the files Node writes are its user's alone).
  */
-export function startCompileCache(folder: string, node: string, execArgv: string[], modules: string[], watched: string[], sandboxUid: number): CompileCache {
-  const dir = ownFolder(folder, 'cache')
-  const stamps = ownFolder(folder, 'stamps')
+export function startCompileCache(node: string, execArgv: string[], modules: string[], watched: string[], sandboxUid: number): CompileCache {
+  // Readable by the sandbox's uid; the stamps are not mounted.
+  const dir = keptDir(['compile-cache', 'cache'], 0o755)
+  const stamps = keptDir(['compile-cache', 'stamps'])
   const argv = warmArgv(execArgv)
   const stamp = path.join(stamps, warmStamp(node, argv, process.env.NODE_OPTIONS, [...modules, ...watched].map((file) => {
     const { size, mtimeMs } = statSync(file)
@@ -163,16 +165,6 @@ function stillFilled(dir: string, stamp: string): boolean {
   } catch {
     return false
   }
-}
-
-/** A folder of ours (made if missing, 0755): never one that a symlink points to elsewhere. */
-function ownFolder(parent: string, name: string): string {
-  const folder = path.join(parent, name)
-  mkdirSync(folder, { recursive: true, mode: 0o755 })
-  const stat = lstatSync(folder)
-  if (!stat.isDirectory() || stat.uid !== process.getuid!()) throw new Error(`${folder} is not a folder of this user's`)
-  chmodSync(folder, 0o755)
-  return folder
 }
 
 /**

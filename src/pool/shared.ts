@@ -155,7 +155,7 @@ export class PoolShared {
       return null
     }
     try {
-      const cache = startCompileCache(path.join(path.dirname(runDir().path), 'compile-cache'), process.execPath, pool.execArgv, modules, warmedFrom, preflight.identity.uid)
+      const cache = startCompileCache(process.execPath, pool.execArgv, modules, warmedFrom, preflight.identity.uid)
       this.compileCaches.push(cache)
       void cache.ready.then(debug)
       return cache
