@@ -43,7 +43,20 @@ export function checkDepth(value: unknown): void {
     if (seen.has(node)) continue
     seen.add(node)
     if (depth > MAX_DEPTH) throw new ChannelViolation(`it sent a message nested deeper than ${MAX_DEPTH} levels`)
-    const children = node instanceof Map ? [...node.keys(), ...node.values()] : node instanceof Set ? [...node] : ArrayBuffer.isView(node) ? [] : Object.values(node)
-    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+    for (const child of heldValues(node)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
   }
+}
+
+/**
+ * What a decoded object holds: a Map's keys and values, a Set's members, an object's or array's own
+ * enumerable values, and an Error's `cause`, which V8 decodes as a non-enumerable property (so a walk
+ * of enumerable values alone would never reach a chain of causes, nor the stacks along it).
+ */
+export function heldValues(node: object): Iterable<unknown> {
+  if (ArrayBuffer.isView(node)) return []
+  if (node instanceof Map) return [...node.keys(), ...node.values()]
+  if (node instanceof Set) return node
+  const values = Object.values(node)
+  if (node instanceof Error && Object.hasOwn(node, 'cause') && !Object.prototype.propertyIsEnumerable.call(node, 'cause')) values.push(node.cause)
+  return values
 }

@@ -6,6 +6,7 @@
  * rewritten in place.
  */
 import { isResponse } from '../pool/messages.js'
+import { heldValues } from './codec.js'
 import { sanitizeFrames, sanitizeStack } from './stacks.js'
 
 /** RPC calls whose arguments carry errors or stacks. */
@@ -34,7 +35,7 @@ function walk(root: unknown, safe: (file: string) => boolean): void {
   const stack: unknown[] = [root]
   while (stack.length) {
     const node = stack.pop()
-    if (typeof node !== 'object' || node === null || seen.has(node) || ArrayBuffer.isView(node)) continue
+    if (typeof node !== 'object' || node === null || seen.has(node)) continue
     seen.add(node)
     const record = node as Record<string, unknown>
     if (!Array.isArray(node)) {
@@ -43,8 +44,7 @@ function walk(root: unknown, safe: (file: string) => boolean): void {
       for (const key of FILE_FIELDS) if (typeof record[key] === 'string' && !safe(record[key] as string)) delete record[key]
       cutCauseCycle(node, settled)
     }
-    const children = node instanceof Map ? [...node.values()] : node instanceof Set ? [...node] : Object.values(node)
-    for (const child of children) if (typeof child === 'object' && child !== null) stack.push(child)
+    for (const child of heldValues(node)) if (typeof child === 'object' && child !== null) stack.push(child)
   }
 }
 

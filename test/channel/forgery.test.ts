@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { stripVTControlCharacters } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { runFixture } from '../helpers/run-fixture.js'
 
@@ -70,6 +71,13 @@ describe('stack frames naming host files', () => {
     const run = await forgeryRun(['leak-canary'], true)
     expect(run.output).toContain('Timeout leaking in test/leak-canary.test.ts')
     expect(run.output).not.toContain(secret)
+  })
+
+  test('the cause of a forged error names a host file: its frame is neutralized before Vitest prints it', async () => {
+    const run = await forgeryRun(['cause-frame'], true)
+    const output = stripVTControlCharacters(run.output)
+    expect(output).toContain('Caused by: Error: the cause')
+    expect(output).not.toContain('canary.txt')
   })
 
   test('an error naming a FIFO and /dev/tty is reported, and the host does not block on them', async () => {

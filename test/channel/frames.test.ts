@@ -93,6 +93,12 @@ describe('checkDepth', () => {
     expect(() => decode(deep)).toThrow(ChannelViolation)
   })
 
+  test(`a chain of Error causes deeper than ${MAX_DEPTH} is a violation (V8 decodes causes non-enumerable)`, () => {
+    let value: unknown = new Boolean(true)
+    for (let level = 1; level <= MAX_DEPTH; level++) value = new Error('', { cause: value })
+    expect(() => checkDepth(decode(v8.serialize(value)))).toThrow(`nested deeper than ${MAX_DEPTH} levels`)
+  })
+
   test('cycles and shared objects end', () => {
     const a: Record<string, unknown> = {}
     a.self = a

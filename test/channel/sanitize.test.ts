@@ -54,3 +54,17 @@ test('errors without cycles are left as they are', () => {
   const root: Err = { message: 'root', cause: { message: 'inner', cause: 'a string' } }
   expect(causes(sanitized(root)[0])).toEqual(['root', 'inner'])
 })
+
+test('the stack of a cause is sanitized when the errors are V8 errors, whose causes do not enumerate', () => {
+  // What a worker sends when it puts real Error objects in a message instead of Vitest's plain copies.
+  const inner = new Error('inner')
+  inner.stack = 'Error: inner\n    at /root/.ssh/id_rsa:1:1'
+  const outer = new Error('outer', { cause: inner })
+  outer.stack = 'Error: outer\n    at /project/test/a.test.ts:1:1'
+  const message = v8.deserialize(v8.serialize({ t: 'q', m: 'onUnhandledError', a: [outer, 'Error'] })) as { a: [Error & { cause: Error }] }
+  sanitizeMessage(message, (file) => file.startsWith('/project/'))
+  const [error] = message.a
+  expect(error.stack).toContain('/project/test/a.test.ts:1:1')
+  expect(error.cause.stack).toContain('inner')
+  expect(error.cause.stack).not.toMatch(/\/root\/\.ssh\/id_rsa:1:1/)
+})
