@@ -7,15 +7,27 @@
  */
 import type { Writable } from 'node:stream'
 import v8 from 'node:v8'
-import { ChannelViolation, frameHeader } from './frames.js'
+import { ChannelViolation, HEADER_BYTES } from './frames.js'
 
-/** Writes the frame carrying `message`. Throws if the message cannot be cloned. */
+/**
+ * The frame carrying `message`: the payload is serialized behind room for its header, so the frame
+ * is one buffer, written in one call (no copy, no corked write of two pieces). Throws if the message
+ * cannot be cloned.
+ */
+function encodeFrame(message: unknown): Buffer {
+  const serializer = new v8.DefaultSerializer()
+  serializer.writeRawBytes(HEADER_ROOM)
+  serializer.writeHeader()
+  serializer.writeValue(message)
+  const frame = serializer.releaseBuffer()
+  frame.writeUInt32BE(frame.length - HEADER_BYTES, 0)
+  return frame
+}
+
+const HEADER_ROOM = Buffer.alloc(HEADER_BYTES)
+
 export function writeMessage(stream: Writable, message: unknown): void {
-  const payload = v8.serialize(message)
-  stream.cork()
-  stream.write(frameHeader(payload.length))
-  stream.write(payload)
-  stream.uncork()
+  stream.write(encodeFrame(message))
 }
 
 /** The message in one frame's payload. Throws ChannelViolation for bytes that are not one. */
@@ -33,17 +45,40 @@ export function decode(payload: Buffer): unknown {
  */
 export const MAX_DEPTH = 200
 
-/** Throws ChannelViolation when `value` nests objects deeper than MAX_DEPTH. Iterative. */
+/**
+ * Payloads this small cannot nest deeper than MAX_DEPTH, so they are not walked (most messages are:
+ * `resolve`, `fetch`, `onQueued`…). In V8's format every object that holds another takes at least
+ * two bytes of its own (a tag that opens it and one that closes it or counts it), the innermost one
+ * at least one, and the version header two. A walk that visits each object once (checkDepth) only
+ * goes down through distinct objects, so depth d needs 2d + 1 bytes or more.
+ */
+export const SHALLOW_BYTES = 2 * MAX_DEPTH
+
+/** A worker's message: decoded, and checked for depth when its size allows it to be too deep. */
+export function decodeUntrusted(payload: Buffer): unknown {
+  const message = decode(payload)
+  if (payload.length > SHALLOW_BYTES) checkDepth(message)
+  return message
+}
+
+/** Throws ChannelViolation when `value` nests objects deeper than MAX_DEPTH. Iterative, each object once. */
 export function checkDepth(value: unknown): void {
   if (typeof value !== 'object' || value === null) return
-  const stack: Array<[object, number]> = [[value, 1]]
+  const nodes: object[] = [value]
+  const depths: number[] = [1]
   const seen = new Set<object>()
-  while (stack.length) {
-    const [node, depth] = stack.pop()!
+  while (nodes.length) {
+    const node = nodes.pop()!
+    const depth = depths.pop()!
     if (seen.has(node)) continue
     seen.add(node)
     if (depth > MAX_DEPTH) throw new ChannelViolation(`it sent a message nested deeper than ${MAX_DEPTH} levels`)
-    for (const child of heldValues(node)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+    for (const child of heldValues(node)) {
+      if (typeof child === 'object' && child !== null) {
+        nodes.push(child)
+        depths.push(depth + 1)
+      }
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  * files fail with the reason) and never in an exception on Vitest's event loop.
  */
 import type { Duplex } from 'node:stream'
-import { checkDepth, decode, writeMessage } from './codec.js'
+import { decodeUntrusted, writeMessage } from './codec.js'
 import { ChannelViolation, FrameDecoder } from './frames.js'
 import { MessageRate } from './rate.js'
 
@@ -54,8 +54,7 @@ export class Connection {
         if (!this.rate.admit()) {
           throw new ChannelViolation(`it sent more than ${this.rate.limit} messages per second (limits.messages)`)
         }
-        const message = decode(payload)
-        checkDepth(message)
+        const message = decodeUntrusted(payload)
         this.handlers.message(message, payload.length)
         if (this.broken) return
       }

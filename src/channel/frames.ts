@@ -18,13 +18,6 @@ export class ChannelViolation extends Error {
   }
 }
 
-/** The header for a payload of `length` bytes. */
-export function frameHeader(length: number): Buffer {
-  const header = Buffer.allocUnsafe(HEADER_BYTES)
-  header.writeUInt32BE(length, 0)
-  return header
-}
-
 export class FrameDecoder {
   private chunks: Buffer[] = []
   private buffered = 0

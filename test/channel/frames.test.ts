@@ -5,14 +5,20 @@
 import { PassThrough } from 'node:stream'
 import v8 from 'node:v8'
 import { describe, expect, test } from 'vitest'
-import { checkDepth, decode, MAX_DEPTH, writeMessage } from '../../src/channel/codec.js'
-import { ChannelViolation, FrameDecoder, frameHeader } from '../../src/channel/frames.js'
+import { checkDepth, decode, decodeUntrusted, MAX_DEPTH, SHALLOW_BYTES, writeMessage } from '../../src/channel/codec.js'
+import { ChannelViolation, FrameDecoder } from '../../src/channel/frames.js'
 import { MessageRate } from '../../src/channel/rate.js'
 
 function framed(...messages: unknown[]): Buffer {
   const stream = new PassThrough()
   for (const message of messages) writeMessage(stream, message)
   return stream.read() as Buffer
+}
+
+function frameHeader(length: number): Buffer {
+  const header = Buffer.alloc(4)
+  header.writeUInt32BE(length)
+  return header
 }
 
 const sample = [
@@ -67,7 +73,7 @@ describe('decode', () => {
       }
       const cut = random() < 0.3 ? bytes.subarray(0, Math.floor(random() * bytes.length)) : bytes
       try {
-        checkDepth(decode(cut))
+        decodeUntrusted(cut)
       } catch (error) {
         expect(error).toBeInstanceOf(ChannelViolation)
         violations++
@@ -93,10 +99,31 @@ describe('checkDepth', () => {
     expect(() => decode(deep)).toThrow(ChannelViolation)
   })
 
-  test(`a chain of Error causes deeper than ${MAX_DEPTH} is a violation (V8 decodes causes non-enumerable)`, () => {
+  // The most compact way each kind of object can hold another, innermost a one-byte Boolean object.
+  const holders: Record<string, (inner: unknown) => unknown> = {
+    Set: (inner) => new Set([inner]),
+    'Map key': (inner) => new Map([[inner, 0]]),
+    'Map value': (inner) => new Map([[0, inner]]),
+    array: (inner) => [inner],
+    'sparse array': (inner) => Object.assign(new Array(1), { 0: inner }),
+    object: (inner) => ({ a: inner }),
+    'error cause': (inner) => Object.assign(new Error('', { cause: inner }), { stack: '' }),
+  }
+  test.each(Object.keys(holders))(`a %s chain deeper than ${MAX_DEPTH} is more than SHALLOW_BYTES, so it is walked and refused`, (kind) => {
     let value: unknown = new Boolean(true)
-    for (let level = 1; level <= MAX_DEPTH; level++) value = new Error('', { cause: value })
-    expect(() => checkDepth(decode(v8.serialize(value)))).toThrow(`nested deeper than ${MAX_DEPTH} levels`)
+    for (let level = 1; level <= MAX_DEPTH; level++) value = holders[kind](value)
+    const bytes = v8.serialize(value)
+    expect(bytes.length).toBeGreaterThan(SHALLOW_BYTES)
+    expect(() => decodeUntrusted(bytes)).toThrow(`nested deeper than ${MAX_DEPTH} levels`)
+  })
+
+  test('a chain shared through references is no shorter than one without', () => {
+    // Every level a new object: a back-reference can only point at one already on the path (a cycle).
+    const shared = new Set<unknown>()
+    let value: unknown = shared
+    for (let level = 1; level <= MAX_DEPTH + 1; level++) value = new Set([value, shared])
+    expect(v8.serialize(value).length).toBeGreaterThan(SHALLOW_BYTES)
+    expect(() => decodeUntrusted(v8.serialize(value))).toThrow(ChannelViolation)
   })
 
   test('cycles and shared objects end', () => {
