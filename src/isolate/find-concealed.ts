@@ -8,7 +8,7 @@
  * it really is, at every place a mount shows it, and the firewall (which resolves symlinks too)
  * refuses it by any name.
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import picomatch from 'picomatch'
@@ -140,9 +140,13 @@ function globMatches(root: string, glob: string): string[] {
   return found
 }
 
+/**
+ * Most names looked for are not there: asking first spares the exception a failed realpath throws,
+ * which cost more than the lookups themselves at every sandbox's start.
+ */
 function realpath(p: string): string | undefined {
   try {
-    return realpathSync(p)
+    return existsSync(p) ? realpathSync.native(p) : undefined
   } catch {
     return undefined
   }
