@@ -9,7 +9,8 @@ import { gitRepository, probeHostLayout, sandboxIdentity } from '../isolate/host
 import { createPolicyResolver } from '../policy/resolve.js'
 import type { NsjailOptions } from '../policy/types.js'
 import { POOL_NAME } from '../pool/plugin.js'
-import { configEnv, prepareProject } from '../pool/project.js'
+import { compileCacheDir, compileCacheInputs, compileCacheOff } from '../pool/compile-cache.js'
+import { configEnv, prepareProject, writableFolders } from '../pool/project.js'
 import { sandboxPlan } from '../pool/sandbox-plan.js'
 import type { MachineProbe } from '../probe/types.js'
 import { explainText } from '../report/explain.js'
@@ -22,16 +23,19 @@ function explainFile(file: string, owner: LoadedProject & { options: NsjailOptio
   const resolver = createPolicyResolver(options, root)
   const identity = sandboxIdentity(root, options.user)
   const bwrap = { path: probe.bwrap.command, features: { version: probe.bwrap.version ?? 'unknown', tmpfsSize: probe.bwrap.tmpfsSize, disableUserns: probe.bwrap.disableUserns } }
+  const workerEnv = { ...process.env, ...configEnv(project) }
+  const off = compileCacheOff(compileCacheInputs(distDir, workerEnv, project.config.coverage, writableFolders(options, root)).facts)
+  const compileCache = off === null ? { dir: compileCacheDir() } : { off }
   // Vitest's own execArgv adds only files inside its package (already readable); the project's may name others.
-  const sandbox = prepareProject(project, { root, resolver, identity, bwrap, host: probeHostLayout(), gitRepositories: gitRepository(root) }, distDir, project.config.execArgv ?? [])
+  const sandbox = prepareProject(project, { root, resolver, identity, bwrap, host: probeHostLayout(), gitRepositories: gitRepository(root) }, distDir, project.config.execArgv ?? [], 'dir' in compileCache ? compileCache.dir : undefined)
   const policy = resolver.forFile(file)
   const plan = sandboxPlan(sandbox, project, policy, {
     distPath: distDir,
     execArgv: project.config.execArgv ?? [],
-    workerEnv: { ...process.env, ...configEnv(project) },
+    workerEnv,
     seccomp: null,
   })
-  return explainText({ file: path.relative(process.cwd(), file) || file, project: project.name, rules: resolver.rulesForFile(file), plan, notes, policy, probe, options, root })
+  return explainText({ file: path.relative(process.cwd(), file) || file, project: project.name, rules: resolver.rulesForFile(file), plan, notes, policy, probe, options, root, compileCache })
 }
 
 export async function explain(args: { config?: string; root?: string; files: string[] }): Promise<number> {

@@ -77,6 +77,11 @@ function openParent(hostfs: HostFs): Dir {
   return parent
 }
 
+/** Where keptDir(names) is, without making it (`explain` shows it). */
+export function keptDirPath(names: string[]): string {
+  return path.join(runDirParent(), ...names)
+}
+
 /**
  * A folder beside the run directories that stays from run to run (the compile cache's): `names` one
  * inside the other, each made if missing and never reached through a symlink; the last gets `mode`.

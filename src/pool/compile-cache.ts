@@ -19,7 +19,8 @@ import module from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { under } from '../channel/firewall/paths.js'
-import { keptDir } from '../hostfs/run-dir.js'
+import { keptDir, keptDirPath } from '../hostfs/run-dir.js'
+import { nodeModulesChain, withRealpath } from '../isolate/host.js'
 
 /** The warm-up compiles about 50 modules in a fraction of a second; one that takes 30 s is stuck. */
 const WARM_TIMEOUT_MS = 30_000
@@ -32,11 +33,27 @@ const OWN_WORKER_DIR = fileURLToPath(new URL('../worker/', import.meta.url))
  * apart from the entry itself (importing that would start a worker): Vitest's worker runtime and test
  * API, and the pool's worker modules. The rest (user code) goes through Vite's module runner.
  */
-export function warmedModules(distPath: string): string[] {
+function warmedModules(distPath: string): string[] {
   return [
     ...['worker.js', 'index.js', 'runtime.js', 'module-evaluator.js'].map((name) => path.join(distPath, name)),
     ...['channel.js', 'hints.js', 'snapshot-environment.js'].map((name) => path.join(OWN_WORKER_DIR, name)),
   ].filter((file) => existsSync(file))
+}
+
+/** The cache's folder beside the run directories: mounted read-only in every sandbox. */
+const CACHE_DIR = ['compile-cache', 'cache']
+
+/** Where the cache is (not made): what `explain` shows. */
+export const compileCacheDir = (): string => keptDirPath(CACHE_DIR)
+
+/**
+ * The modules a project's warm-up imports and the facts compileCacheOff judges for its workers: a run
+ * and `explain` gather them the same way. `env`: the workers' environment; `writable`: every rule's.
+ */
+export function compileCacheInputs(distPath: string, env: Record<string, string | undefined>, coverage: CompileCacheFacts['coverage'], writable: string[]): { modules: string[]; facts: CompileCacheFacts } {
+  const modules = warmedModules(distPath)
+  const warmedFrom = [...new Set([...new Set(modules.map((m) => path.dirname(m)))].flatMap((dir) => [...withRealpath(dir), ...nodeModulesChain(dir)]))]
+  return { modules, facts: { nodeHasCache: nodeHasCompileCache(), workerEnv: env, coverage, writable, warmedFrom } }
 }
 
 export interface CompileCacheFacts {
@@ -98,7 +115,7 @@ export function folderForSandbox(written: string, hostUid: number, sandboxUid: n
   return `${written.slice(0, -suffix.length)}-${sandboxUid}`
 }
 
-export const nodeHasCompileCache = (): boolean => typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function'
+const nodeHasCompileCache = (): boolean => typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function'
 
 export interface CompileCache {
   /** The folder sandboxes mount read-only and find in NODE_COMPILE_CACHE. */
@@ -126,7 +143,7 @@ export function warmStamp(node: string, argv: string[], nodeOptions: string | un
  */
 export function startCompileCache(node: string, execArgv: string[], modules: string[], watched: string[], sandboxUid: number): CompileCache {
   // Readable by the sandbox's uid; the stamps are not mounted.
-  const dir = keptDir(['compile-cache', 'cache'], 0o755)
+  const dir = keptDir(CACHE_DIR, 0o755)
   const stamps = keptDir(['compile-cache', 'stamps'])
   const argv = warmArgv(execArgv)
   const stamp = path.join(stamps, warmStamp(node, argv, process.env.NODE_OPTIONS, [...modules, ...watched].map((file) => {

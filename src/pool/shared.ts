@@ -6,8 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject, Vitest } from 'vitest/node'
 import { preflightProject, prepareProject, writableFolders, type Preflight, type ProjectSandbox } from './project.js'
-import { compileCacheOff, nodeHasCompileCache, startCompileCache, warmedModules, type CompileCache } from './compile-cache.js'
-import { nodeModulesChain, withRealpath } from '../isolate/host.js'
+import { compileCacheInputs, compileCacheOff, startCompileCache, type CompileCache } from './compile-cache.js'
 import { createFirewall } from '../channel/firewall/index.js'
 import { LateEnvNotes } from './late-env.js'
 import { enterCommand } from '../cgroup/index.js'
@@ -141,21 +140,14 @@ export class PoolShared {
   private compileCache(pool: PoolOptions, preflight: Preflight): CompileCache | null {
     const debug = debugEnabled(process.env.DEBUG, 'vitest-pool-nsjail:compile-cache')
       ? (message: string) => pool.project.vitest.logger.log(`vitest-pool-nsjail: compile cache: ${message}`) : () => {}
-    const modules = warmedModules(pool.distPath)
-    const warmedFrom = [...new Set([...new Set(modules.map((m) => path.dirname(m)))].flatMap((dir) => [...withRealpath(dir), ...nodeModulesChain(dir)]))]
-    const off = compileCacheOff({
-      nodeHasCache: nodeHasCompileCache(),
-      workerEnv: pool.env,
-      coverage: pool.project.vitest.config.coverage,
-      writable: writableFolders(this.options, preflight.root),
-      warmedFrom,
-    })
+    const { modules, facts } = compileCacheInputs(pool.distPath, pool.env, pool.project.vitest.config.coverage, writableFolders(this.options, preflight.root))
+    const off = compileCacheOff(facts)
     if (off) {
       debug(`off: ${off}`)
       return null
     }
     try {
-      const cache = startCompileCache(process.execPath, pool.execArgv, modules, warmedFrom, preflight.identity.uid)
+      const cache = startCompileCache(process.execPath, pool.execArgv, modules, facts.warmedFrom, preflight.identity.uid)
       this.compileCaches.push(cache)
       void cache.ready.then(debug)
       return cache

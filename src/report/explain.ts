@@ -15,6 +15,8 @@ export interface ExplainInput extends FacetContext {
   plan: LaunchPlan
   /** Said above the policy, e.g. that the file is not one of the project's test files. */
   notes: string[]
+  /** The compile cache the workers get (src/pool/compile-cache.ts): its folder, or why there is none. */
+  compileCache: { dir: string } | { off: string }
 }
 
 const LABEL_WIDTH = 15
@@ -39,5 +41,8 @@ export function explainText(input: ExplainInput): string {
       row(label, text + gap)
     })
   }
+  row('compile cache', 'dir' in input.compileCache
+    ? `${input.compileCache.dir}: read-only, written by the pool on the host (Vitest's worker runtime compiled once)`
+    : `off: ${input.compileCache.off}`)
   return `${lines.join('\n')}\n`
 }

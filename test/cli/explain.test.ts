@@ -2,9 +2,11 @@
  * `vitest-pool-nsjail explain` on a config with several rules (fixtures/rules): what each file gets,
  * from the pool's own resolver and launch planner, without running anything.
  */
+import module from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { runDirParent } from '../../src/hostfs/run-dir.js'
 import { isRoot } from '../cgroup/helpers.js'
 import { FIXTURES } from '../helpers/run-fixture.js'
 import { nsjailCli } from '../helpers/nsjail-cli.js'
@@ -13,8 +15,8 @@ import { tempFixture } from '../helpers/temp-fixture.js'
 const RULES = path.join(FIXTURES, 'rules')
 
 /** explain's output, one block per file, each as { label: text }. */
-async function explain(files: string[], cwd = RULES, args: string[] = []) {
-  const result = await nsjailCli(['explain', ...args, ...files], { cwd, env: { NSJAIL_TEST_OPTIONS: '{"cgroups":false}' } })
+async function explain(files: string[], cwd = RULES, args: string[] = [], env: Record<string, string> = {}) {
+  const result = await nsjailCli(['explain', ...args, ...files], { cwd, env: { NSJAIL_TEST_OPTIONS: '{"cgroups":false}', ...env } })
   const blocks = result.stdout.trim().split('\n\n').map((block) => {
     const [title, ...lines] = block.split('\n')
     const fields: Record<string, string> = { title }
@@ -64,6 +66,22 @@ describe('explain', () => {
       seccomp: expect.stringMatching(/^default \(\d+ system calls denied or checked\) \+allow ptrace$/),
       limits: 'memory 2 GiB, pids 64, cpu unlimited, wall time unlimited',
     })
+  })
+
+  test('the compile cache: the folder every sandbox reads, or why the workers go without one', async () => {
+    const [plain] = (await explain(['test/plain.test.ts'])).blocks
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') {
+      const dir = path.join(runDirParent(), 'compile-cache', 'cache')
+      expect(plain['compile cache']).toBe(`${dir}: read-only, written by the pool on the host (Vitest's worker runtime compiled once)`)
+      expect(plain.readable.split(', ')).toContain(dir)
+      expect(plain.env).toContain('NODE_COMPILE_CACHE')
+      const [disabled] = (await explain(['test/plain.test.ts'], RULES, [], { NODE_DISABLE_COMPILE_CACHE: '1' })).blocks
+      expect(disabled['compile cache']).toBe('off: NODE_DISABLE_COMPILE_CACHE is set')
+      expect(disabled.readable).not.toContain('compile-cache')
+    } else {
+      expect(plain['compile cache']).toBe(`off: Node ${process.version} has no compile cache (Node 22.1 or later has)`)
+      expect(plain.env).not.toContain('NODE_COMPILE_CACHE')
+    }
   })
 
   test('a file the project does not run is explained as if it did, and says so; one outside any project fails', async () => {
