@@ -46,7 +46,10 @@ afterAll(() => {
 
 test('forwarded: a globalSetup server, a 32 MiB echo, a unix socket, localhost, an execSync client; nothing else', async () => {
   const setupPort = await freePort()
-  const downPort = await freePort()
+  // Down for the whole run: a free port picked now could be taken meanwhile by a server of a test
+  // file running alongside (one that accepts and never answers held this test for 20 s in CI).
+  // Port 1 is privileged and no test listens on it.
+  const downPort = 1
   const unforwarded = await serve(net.createServer((socket) => socket.end('you should not see this')))
   process.env.RELAY_SETUP_PORT = String(setupPort)
   try {
