@@ -64,21 +64,14 @@ export function decodeUntrusted(payload: Buffer): unknown {
 /** Throws ChannelViolation when `value` nests objects deeper than MAX_DEPTH. Iterative, each object once. */
 export function checkDepth(value: unknown): void {
   if (typeof value !== 'object' || value === null) return
-  const nodes: object[] = [value]
-  const depths: number[] = [1]
+  const stack: Array<[object, number]> = [[value, 1]]
   const seen = new Set<object>()
-  while (nodes.length) {
-    const node = nodes.pop()!
-    const depth = depths.pop()!
+  while (stack.length) {
+    const [node, depth] = stack.pop()!
     if (seen.has(node)) continue
     seen.add(node)
     if (depth > MAX_DEPTH) throw new ChannelViolation(`it sent a message nested deeper than ${MAX_DEPTH} levels`)
-    for (const child of heldValues(node)) {
-      if (typeof child === 'object' && child !== null) {
-        nodes.push(child)
-        depths.push(depth + 1)
-      }
-    }
+    for (const child of heldValues(node)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
   }
 }
 
