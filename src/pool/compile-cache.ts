@@ -40,8 +40,9 @@ function warmedModules(distPath: string): string[] {
   ].filter((file) => existsSync(file))
 }
 
-/** The cache's folder beside the run directories: mounted read-only in every sandbox. */
+/** The cache's folder beside the run directories, mounted read-only in every sandbox; the stamps' beside it, not mounted. */
 const CACHE_DIR = ['compile-cache', 'cache']
+const STAMPS_DIR = ['compile-cache', 'stamps']
 
 /** Where the cache is (not made): what `explain` shows. */
 export const compileCacheDir = (): string => keptDirPath(CACHE_DIR)
@@ -142,9 +143,9 @@ export function warmStamp(node: string, argv: string[], nodeOptions: string | un
  * sandboxes (the files Node writes are its user's alone).
  */
 export function startCompileCache(node: string, execArgv: string[], modules: string[], watched: string[], sandboxUid: number): CompileCache {
-  // Readable by the sandbox's uid; the stamps are not mounted.
+  // Readable by the sandbox's uid.
   const dir = keptDir(CACHE_DIR, 0o755)
-  const stamps = keptDir(['compile-cache', 'stamps'])
+  const stamps = keptDir(STAMPS_DIR)
   const argv = warmArgv(execArgv)
   const stamp = path.join(stamps, warmStamp(node, argv, process.env.NODE_OPTIONS, [...modules, ...watched].map((file) => {
     const { size, mtimeMs } = statSync(file)

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream'
 import v8 from 'node:v8'
 import { describe, expect, test } from 'vitest'
 import { checkDepth, decode, decodeUntrusted, MAX_DEPTH, SHALLOW_BYTES, writeMessage } from '../../src/channel/codec.js'
-import { ChannelViolation, FrameDecoder } from '../../src/channel/frames.js'
+import { ChannelViolation, FrameDecoder, HEADER_BYTES } from '../../src/channel/frames.js'
 import { MessageRate } from '../../src/channel/rate.js'
 
 function framed(...messages: unknown[]): Buffer {
@@ -15,8 +15,9 @@ function framed(...messages: unknown[]): Buffer {
   return stream.read() as Buffer
 }
 
+/** A bare header, as a worker could write one whatever follows. */
 function frameHeader(length: number): Buffer {
-  const header = Buffer.alloc(4)
+  const header = Buffer.alloc(HEADER_BYTES)
   header.writeUInt32BE(length)
   return header
 }
