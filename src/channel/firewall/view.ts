@@ -4,7 +4,7 @@
  * for a path that does not exist yet, its nearest existing parent). No I/O besides realpath/stat of
  * the paths in question, cached where the sandbox cannot change them.
  */
-import { realpathSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { advisedPath } from '../../isolate/package-root.js'
 import { callText, PREFIX, Refusal, type Call } from './refusal.js'
@@ -51,27 +51,43 @@ export interface View {
   writeRootOf(real: string): string | undefined
 }
 
-/** Where a path really is, without the cache. */
+/**
+ * Where a path really is, without the cache. `p` must be absolute and normal. A path that is missing
+ * (or unreachable: behind a file, unreadable) is placed by its deepest existing ancestor: that
+ * folder's real path plus the rest.
+ */
 export function locateUncached(p: string): { real: string; kind: Kind } {
-  const missing: string[] = []
-  let current = p
-  for (;;) {
+  // existsSync, not realpath, asks first: a missing path is common (an absolute module id is tried
+  // under the project root first), and a throwing realpath costs ~30 µs where a "no" costs ~2.
+  if (existsSync(p)) {
     try {
-      // A missing path is common (an absolute module id is tried under the project root first), and
-      // realpath throws at each missing level: an exception costs ~30 µs, a stat that says "none" ~2.
-      if (statSync(current, { throwIfNoEntry: false })) {
-        const real = realpathSync.native(current)
-        if (missing.length) return { real: path.join(real, ...missing.reverse()), kind: 'missing' }
-        const stat = statSync(real)
-        return { real, kind: stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : 'other' }
-      }
+      const real = realpathSync.native(p)
+      const stat = statSync(real)
+      return { real, kind: stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : 'other' }
     } catch {
-      // A file on the way (ENOTDIR), unreadable, or gone in between: missing from here, as ENOENT.
+      // gone in between: missing, as below
     }
-    const parent = path.dirname(current)
-    if (parent === current) return { real: p, kind: 'missing' }
-    missing.push(path.basename(current))
-    current = parent
+  }
+  const parts = p.split('/')
+  // Whether an ancestor exists only changes once along the path (a path exists only if its parent
+  // does), so a binary search over the depth finds the deepest one: `<root>/home/u/app/src/x.ts`,
+  // ten levels missing, takes four probes, not ten. `found` exists, `missing` does not.
+  let found = 0
+  let missing = parts.length - 1
+  for (;;) {
+    while (missing - found > 1) {
+      const middle = (found + missing) >> 1
+      if (existsSync(parts.slice(0, middle + 1).join('/'))) found = middle
+      else missing = middle
+    }
+    try {
+      const real = realpathSync.native(parts.slice(0, found + 1).join('/') || '/')
+      return { real: path.join(real, ...parts.slice(found + 1)), kind: 'missing' }
+    } catch {
+      // That ancestor went away in between: search above it again (`/` is always there).
+      missing = found
+      found = 0
+    }
   }
 }
 
