@@ -42,7 +42,8 @@ function walk(root: unknown, safe: (file: string) => boolean): void {
       for (const key of ['stack', 'origin']) if (typeof record[key] === 'string') record[key] = sanitizeStack(record[key] as string, safe)
       if (Array.isArray(record.stacks)) record.stacks = sanitizeFrames(record.stacks, safe)
       for (const key of FILE_FIELDS) if (typeof record[key] === 'string' && !safe(record[key] as string)) delete record[key]
-      cutCauseCycle(node, settled)
+      // Most objects have no cause to follow: only a chain can lead back.
+      if (typeof record.cause === 'object' && record.cause !== null) cutCauseCycle(node, settled)
     }
     for (const child of heldValues(node)) if (typeof child === 'object' && child !== null) stack.push(child)
   }
