@@ -2,8 +2,9 @@
 // Wall-time overhead of the nsjail pool against Vitest's own forks pool, measured in one invocation.
 //   node bench/overhead.mjs [N=100] [rounds=5] [--isolate=false] [--library] [--prewarm=N]
 // Generates N small test files in a scratch project under the repo, then runs `vitest run` on it with
-// `--pool=forks`, `--pool=nsjail` (default options: spare sandboxes) and `--pool=nsjail` with
-// `prewarm: false`, alternating their order each round, and prints the medians and their ratios.
+// `--pool=forks` (a config without the plugin), `--pool=nsjail` (default options: spare sandboxes) and
+// `--pool=nsjail` with `prewarm: false`, alternating their order each round, and prints the medians
+// and their ratios.
 //   --isolate=false  runs with `isolate: false` (workers reused across files)
 //   --prewarm=N      the nsjail variant's `prewarm` (default: the pool's default)
 //   --library        each file imports a generated mid-size library (60 modules, ~2,000 functions) from
@@ -33,6 +34,9 @@ writeFileSync(
     `const prewarm = process.env.BENCH_PREWARM\n` +
     `export default { plugins: [nsjail(prewarm ? { prewarm: JSON.parse(prewarm) } : {})], test: { isolate: ${isolate} } }\n`,
 )
+// Vitest's own pool runs without the plugin, as in a project that does not use this package: loading
+// the plugin and its source map guard are part of what the sandboxed runs cost.
+writeFileSync(path.join(dir, 'vitest.forks.config.mjs'), `export default { test: { isolate: ${isolate} } }\n`)
 const LIBRARY_MODULES = 60
 const LIBRARY_FUNCTIONS = 35
 if (library) {
@@ -58,15 +62,15 @@ for (let i = 0; i < n; i++) {
 const tests = library ? 2 * n : n
 
 const variants = {
-  forks: { pool: 'forks', env: {} },
-  [prewarm ? `prewarm:${prewarm}` : 'nsjail']: { pool: 'nsjail', env: prewarm ? { BENCH_PREWARM: prewarm } : {} },
-  'prewarm:false': { pool: 'nsjail', env: { BENCH_PREWARM: 'false' } },
+  forks: { pool: 'forks', config: 'vitest.forks.config.mjs', env: {} },
+  [prewarm ? `prewarm:${prewarm}` : 'nsjail']: { pool: 'nsjail', config: 'vitest.config.mjs', env: prewarm ? { BENCH_PREWARM: prewarm } : {} },
+  'prewarm:false': { pool: 'nsjail', config: 'vitest.config.mjs', env: { BENCH_PREWARM: 'false' } },
 }
 
 function once(name) {
-  const { pool, env } = variants[name]
+  const { pool, config, env } = variants[name]
   const start = process.hrtime.bigint()
-  const result = spawnSync(process.execPath, [vitest, 'run', '--root', dir, `--pool=${pool}`], { encoding: 'utf8', env: { ...process.env, ...env } })
+  const result = spawnSync(process.execPath, [vitest, 'run', '--root', dir, '--config', path.join(dir, config), `--pool=${pool}`], { encoding: 'utf8', env: { ...process.env, ...env } })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
   if (result.status !== 0) throw new Error(`${name} run failed:\n${result.stdout}\n${result.stderr}`)
   if (!result.stdout.includes(`${tests} passed`)) throw new Error(`${name} run did not pass ${tests} tests:\n${result.stdout}`)
