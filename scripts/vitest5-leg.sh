@@ -48,8 +48,9 @@ node22=$dir/node_modules/.bin/node
 "$node22" -e 'const [maj, min] = process.versions.node.split(".").map(Number); if (maj !== 22 || min < 12) { console.error(`node@22 gave ${process.version}`); process.exit(1) }'
 echo "node $("$node22" --version), vitest $("$node22" -p 'require("vitest/package.json").version'), vite $("$node22" -p 'require("vite/package.json").version')"
 
-step "build (tsc against Vitest 5's types, run by Node 22)"
+step "build (tsc against Vitest 5's types, then the bundle, run by Node 22)"
 "$node22" node_modules/typescript/bin/tsc -p tsconfig.build.json
+"$node22" scripts/bundle.mjs
 
 step "vitest run $*"
 # node_modules/.bin first: `node` in child processes (scratch projects, npx) is Node 22 as well.

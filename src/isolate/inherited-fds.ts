@@ -13,13 +13,13 @@
  * closes its own inputs (the /etc files and the seccomp program) once it has read them.
  */
 import { readFileSync, readdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { builtFile } from '../built-files.js'
 
 /** Names the descriptors for the worker to close, e.g. `200,251`; removed from its environment then. */
 export const INHERITED_FDS_ENV = 'NSJAIL_INHERITED_FDS'
 
 /** `node --require` this first: it closes what INHERITED_FDS_ENV names. */
-export const CLOSE_INHERITED_FDS = fileURLToPath(new URL('../worker/close-inherited-fds.cjs', import.meta.url))
+export const CLOSE_INHERITED_FDS = builtFile('worker/close-inherited-fds.cjs')
 
 const O_CLOEXEC = 0o2000000
 

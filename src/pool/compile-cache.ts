@@ -17,16 +17,17 @@ import { createHash } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import module from 'node:module'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { under } from '../channel/firewall/paths.js'
 import { keptDir, keptDirPath } from '../hostfs/run-dir.js'
 import { nodeModulesChain, withRealpath } from '../isolate/host.js'
+import { builtFile } from '../built-files.js'
 
 /** The warm-up compiles about 50 modules in a fraction of a second; one that takes 30 s is stuck. */
 const WARM_TIMEOUT_MS = 30_000
 
-const WARM_SCRIPT = fileURLToPath(new URL('./warm-compile-cache.js', import.meta.url))
-const OWN_WORKER_DIR = fileURLToPath(new URL('../worker/', import.meta.url))
+const WARM_SCRIPT = builtFile('pool/warm-compile-cache.js')
+const OWN_WORKER_DIR = builtFile('worker')
 
 /**
  * What a sandboxed worker loads from Node's module loader before and while it runs its first file,

@@ -4,7 +4,6 @@
  */
 import { existsSync, mkdirSync, realpathSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
 import { createPolicyResolver, optionLayers, type PolicyResolver } from '../policy/resolve.js'
 import { OptionError, Problems } from '../policy/errors.js'
@@ -26,6 +25,7 @@ import { checkRootfs } from '../rootfs/preflight.js'
 import { RootfsBuilder } from '../rootfs/builder.js'
 import type { BaseRoot } from '../rootfs/base.js'
 import type { RootfsPolicy } from '../rootfs/types.js'
+import { PACKAGE_ROOT } from '../built-files.js'
 
 export interface ProjectSandbox extends Preflight {
   /** Host paths every worker needs read-only (besides the project root). */
@@ -41,7 +41,6 @@ export interface ProjectSandbox extends Preflight {
 }
 
 /** This package's own files (the worker-side snapshot environment lives in dist/worker). */
-const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../..')
 
 /**
  * `fs.readonly` paths must exist: bwrap would otherwise fail every worker with a vaguer message.

@@ -3,15 +3,16 @@
  * and `explain` shows exactly this: the two never assemble a plan each.
  */
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import type { TestProject } from 'vitest/node'
 import { findConcealed } from '../isolate/find-concealed.js'
 import { CLOSE_INHERITED_FDS } from '../isolate/inherited-fds.js'
 import { planLaunch, type LaunchPlan, type PlanInput } from '../isolate/plan.js'
 import type { Policy } from '../policy/types.js'
 import { configEnv, type ProjectSandbox } from './project.js'
+import { builtFile } from '../built-files.js'
 
-const WORKER_ENTRY = fileURLToPath(new URL('../worker/entry.js', import.meta.url))
+const WORKER_ENTRY = builtFile('worker/entry.js')
 
 /** What only a launch knows: the worker's environment and flags, and the sandbox's own resources. */
 export interface SandboxSpecifics {

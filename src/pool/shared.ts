@@ -3,7 +3,6 @@
  * first sandbox), and the per-sandbox resources built from a policy.
  */
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { PoolOptions, TestProject, Vitest } from 'vitest/node'
 import { preflightProject, prepareProject, writableFolders, type Preflight, type ProjectSandbox } from './project.js'
 import { compileCacheInputs, compileCacheOff, startCompileCache, type CompileCache } from './compile-cache.js'
@@ -27,12 +26,13 @@ import type { TcpAddress } from '../relay/protocol.js'
 import { DEFAULT_PREWARM, Spares } from './spares.js'
 import { commonestPolicyFile } from './likely-policy.js'
 import { debugEnabled } from './debug.js'
+import { builtFile } from '../built-files.js'
 
 /** How long closing waits for workers Vitest is still stopping (its own SIGKILL comes after 500 ms). */
 const TEARDOWN_GRACE_MS = 6_000
 
-const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('../worker/snapshot-environment.js', import.meta.url))
-const RELAY_PRELOAD = fileURLToPath(new URL('../relay/inside/preload.js', import.meta.url))
+const SNAPSHOT_ENVIRONMENT = builtFile('worker/snapshot-environment.js')
+const RELAY_PRELOAD = builtFile('relay/inside/preload.js')
 
 export class PoolShared {
   private readonly preflights = new WeakMap<TestProject, Promise<Preflight | null>>()
