@@ -15,8 +15,9 @@ import { ChosenWorker } from './chosen-worker.js'
 import { inspecting } from './inspect-mode.js'
 import { PoolShared } from './shared.js'
 import { sourceMapGuard } from './source-map-guard.js'
+import { POOL_NAME } from './worker.js'
 
-export const POOL_NAME = 'nsjail'
+export { POOL_NAME }
 
 /** Our runner, carrying its options for `vitest-pool-nsjail doctor|explain` (they find it in a project's config). */
 export interface NsjailRunner extends PoolRunnerInitializer {

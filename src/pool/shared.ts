@@ -3,7 +3,7 @@
  * first sandbox), and the per-sandbox resources built from a policy.
  */
 import path from 'node:path'
-import type { PoolOptions, TestProject, Vitest } from 'vitest/node'
+import type { PoolOptions, TestProject, TestSpecification, Vitest } from 'vitest/node'
 import { preflightProject, prepareProject, writableFolders, type Preflight, type ProjectSandbox } from './project.js'
 import { compileCacheInputs, compileCacheOff, startCompileCache, type CompileCache } from './compile-cache.js'
 import { createFirewall } from '../channel/firewall/index.js'
@@ -26,6 +26,7 @@ import type { TcpAddress } from '../relay/protocol.js'
 import { DEFAULT_PREWARM, Spares } from './spares.js'
 import { commonestPolicyFile } from './likely-policy.js'
 import { debugEnabled } from './debug.js'
+import { POOL_NAME } from './worker.js'
 import { builtFile } from '../built-files.js'
 
 /** How long closing waits for workers Vitest is still stopping (its own SIGKILL comes after 500 ms). */
@@ -80,7 +81,11 @@ export class PoolShared {
     this.reporting.add(vitest)
     const file = this.reportFile(vitest)
     vitest.config.reporters.push({
-      onTestRunStart: () => this.report.clear(),
+      onTestRunStart: (specifications: readonly TestSpecification[]) => {
+        this.report.clear()
+        // The files our pool runs: a project of another pool, or typecheck's, never asks for a worker here.
+        this.spares.runStarted(specifications.filter((spec) => spec.pool === POOL_NAME))
+      },
       onTestRunEnd: () => {
         const summary = this.report.summary()
         // Beside the banner: on stderr when stdout may be a machine-readable report.

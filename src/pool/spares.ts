@@ -8,9 +8,10 @@
  * arguments, environment, Vitest 5's coverage folder; ./launch-key.ts). A spare only ever serves a
  * worker of its own kind. Each kind a worker asked for keeps `count` spares until the pool is idle (no
  * worker left: the end of a run, or watch mode between reruns), when they are stopped; the next
- * worker launches them again.
+ * worker launches them again. A kind never keeps more spares than its project has files the run has
+ * not yet given a worker: the last files of a run, and a run of one file, launch none to waste.
  */
-import type { Vitest } from 'vitest/node'
+import type { TestProject, Vitest } from 'vitest/node'
 import type { Sandbox } from './sandbox.js'
 
 /**
@@ -35,6 +36,7 @@ export interface SpareKind {
   /** Equal for two sandboxes exactly when they are launched the same way. */
   key: string
   vitest: Vitest
+  project: TestProject
   /** A sandbox of this kind, not launched yet. */
   create(): Sandbox
 }
@@ -62,6 +64,11 @@ export class Spares {
   /** Vitest is closing: no spare is launched any more (a worker still starting may ask for one). */
   private closed = false
   private counts: SpareCounts = { launched: 0, taken: 0, died: 0 }
+  /**
+   * Per project, the current run's test files that no worker was created for yet. Spares serve
+   * isolate: true only, where Vitest creates one worker per file. Unknown (no run start seen): no cap.
+   */
+  private unassigned = new Map<TestProject, number>()
 
   /**
    * `count` spares per kind (0: none). `debug` receives one line per event when the pool's debug
@@ -86,8 +93,16 @@ export class Spares {
     return spare
   }
 
-  /** A worker exists: spares are worth keeping. */
-  workerOpened(): void {
+  /** A run starts with these test files (Vitest's reporters' onTestRunStart). */
+  runStarted(files: readonly { project: TestProject }[]): void {
+    this.unassigned = new Map()
+    for (const { project } of files) this.unassigned.set(project, (this.unassigned.get(project) ?? 0) + 1)
+  }
+
+  /** A worker exists: spares are worth keeping, and one more of its project's files has a worker. */
+  workerOpened(project: TestProject): void {
+    const left = this.unassigned.get(project)
+    if (left) this.unassigned.set(project, left - 1)
     this.workers++
     clearTimeout(this.idle)
   }
@@ -127,7 +142,8 @@ export class Spares {
   }
 
   private fill(stock: Stock): void {
-    while (!this.closed && stock.spares.length < this.count && !this.failing.has(stock.kind.key) && this.stocks.get(stock.kind.key) === stock) {
+    const wanted = Math.min(this.count, this.unassigned.get(stock.kind.project) ?? this.count)
+    while (!this.closed && stock.spares.length < wanted && !this.failing.has(stock.kind.key) && this.stocks.get(stock.kind.key) === stock) {
       this.launch(stock)
     }
   }

@@ -19,6 +19,9 @@ import type { ProjectSandbox } from './project.js'
 import type { Policy } from '../policy/types.js'
 import { inspectorAddress, type InspectorConfig } from '../relay/inspector.js'
 
+/** The pool's name in Vitest's config (`pool: 'nsjail'`), which is its workers' name too. */
+export const POOL_NAME = 'nsjail'
+
 interface Group {
   key: string
   policy: Policy
@@ -26,7 +29,7 @@ interface Group {
 }
 
 export class NsjailPoolWorker implements PoolWorker {
-  readonly name = 'nsjail'
+  readonly name = POOL_NAME
   /**
    * Modules reach the worker over the channel, not as files in Vitest's temp dir: that dir holds the
    * transformed code of every module of the run, whatever file's policy let it be read.
@@ -51,7 +54,7 @@ export class NsjailPoolWorker implements PoolWorker {
     private readonly options: PoolOptions,
     private readonly shared: PoolShared,
   ) {
-    shared.spares.workerOpened()
+    shared.spares.workerOpened(options.project)
   }
 
   on(event: string, callback: (arg: any) => void): void {
@@ -191,6 +194,7 @@ export class NsjailPoolWorker implements PoolWorker {
     return {
       key: launchKey({ projectName: project.name, policy, execArgv, env, workerConfig, inspector }),
       vitest: project.vitest,
+      project,
       create: () => new Sandbox({ key: group.key, policy, project: this.project!, options: this.options, shared: this.shared, workerConfig, inspector }),
     }
   }

@@ -104,23 +104,33 @@ test('a spare killed before use is replaced silently: no test fails', async () =
   expect(output).not.toContain('no longer launched ahead of need')
 })
 
-test('watch mode: spares are stopped while idle between reruns and launched again for the next', async () => {
+test('watch mode: spares are stopped while idle between reruns, launched again for the next, and only for files still to come', async () => {
   fx = tempFixture('spares')
   process.env.DEBUG = DEBUG
   let runs = 0
   const counter = { onTestRunEnd: () => void runs++ }
   const open = await openFixture('spares', { root: fx.root, filters: ['test/policy'], cli: { watch: true, maxWorkers: 1, reporters: [counter] }, pool: { env: { set: { POLICY: 'default' } } } })
+  const idle = (stops: number) => until(() => sandboxes(fx!.root).length === 0 && summaries(open.collect().output).length === stops)
   try {
     expect(await until(() => runs === 1, 60_000)).toBe(true)
     // Idle: no worker left, so the spares go (and with them every sandbox of the project).
-    expect(await until(() => sandboxes(fx!.root).length === 0 && summaries(open.collect().output).length === 1), open.collect().output).toBe(true)
+    expect(await idle(1), open.collect().output).toBe(true)
 
-    fx.write('test/policy/a.test.ts', `${fx.read('test/policy/a.test.ts')}\ntest('added', () => {})\n`)
+    // The module all three files import: the rerun runs the three of them.
+    fx.write('test/report.ts', `${fx.read('test/report.ts')}\n// changed\n`)
     expect(await until(() => runs === 2, 60_000)).toBe(true)
+    expect(await idle(2), open.collect().output).toBe(true)
+    // The rerun launched spares again: for the two files after the first, and no more.
+    const [, second] = summaries(open.collect().output)
+    expect(second.launched).toBeGreaterThan(0)
+    expect(second.launched).toBeLessThanOrEqual(2)
+
+    // A rerun of one file has no file to launch a spare for.
+    fx.write('test/policy/a.test.ts', `${fx.read('test/policy/a.test.ts')}\ntest('added', () => {})\n`)
+    expect(await until(() => runs === 3, 60_000)).toBe(true)
     expect(open.collect().tests['test/policy/a.test.ts > added']).toBe('passed')
-    expect(await until(() => sandboxes(fx!.root).length === 0 && summaries(open.collect().output).length === 2), open.collect().output).toBe(true)
-    // The rerun launched spares again.
-    expect(summaries(open.collect().output)[1].launched).toBeGreaterThan(0)
+    expect(await idle(3), open.collect().output).toBe(true)
+    expect(summaries(open.collect().output)[2].launched, open.collect().output).toBe(0)
   } finally {
     await open.vitest.close()
   }
