@@ -35,8 +35,10 @@ writeFileSync(
     `export default { plugins: [nsjail(prewarm ? { prewarm: JSON.parse(prewarm) } : {})], test: { isolate: ${isolate} } }\n`,
 )
 // Vitest's own pool runs without the plugin, as in a project that does not use this package: loading
-// the plugin and its source map guard are part of what the sandboxed runs cost.
-writeFileSync(path.join(dir, 'vitest.forks.config.mjs'), `export default { test: { isolate: ${isolate} } }\n`)
+// the plugin and its source map guard are part of what the sandboxed runs cost. Its own Vite cache
+// folder: Vite's dependency optimizer keys on the plugins, and one folder for both configs would be
+// re-optimized at each switch, which changes every key of Vitest 5's module cache.
+writeFileSync(path.join(dir, 'vitest.forks.config.mjs'), `export default { cacheDir: 'node_modules/.vite-forks', test: { isolate: ${isolate} } }\n`)
 const LIBRARY_MODULES = 60
 const LIBRARY_FUNCTIONS = 35
 if (library) {
@@ -80,7 +82,9 @@ function once(name) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const names = Object.keys(variants)
 try {
-  once('forks') // warm the file system cache and Vite's dependency optimizer
+  // Warm the file system cache, Vite's dependency optimizer and Vitest 5's module cache of each config.
+  once('forks')
+  once(names[1])
   const load = [loadavg()[0]]
   const times = Object.fromEntries(names.map((name) => [name, []]))
   for (let r = 0; r < rounds; r++) {
