@@ -114,7 +114,9 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     const marker = `nsjail-interrupt-${signal}-${process.pid}`
     // A forward gives the sandbox a relay, and the run a private directory for its sockets.
     const options = { env: { set: { SLOW_MARKER: marker } }, network: { forward: [`127.0.0.1:${await freePort()}`] } }
-    const child = spawn(process.execPath, [VITEST, 'run', '--root', ROOT, 'slow'], {
+    // Two files after the slow one, so that spares are launched for them and wait while it runs. The
+    // slow file runs first: one worker, and with no cached results Vitest runs the largest file first.
+    const child = spawn(process.execPath, [VITEST, 'run', '--root', ROOT, 'slow', 'one', 'two', '--maxWorkers=1', '--cache=false'], {
       // The debug output says when a spare sandbox is up: it must go too.
       env: { ...process.env, DEBUG: 'vitest-pool-nsjail:spares', NSJAIL_TEST_OPTIONS: JSON.stringify(options) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { commonestPolicyFile } from '../../src/pool/likely-policy.js'
 import { launchKey, type LaunchInputs } from '../../src/pool/launch-key.js'
 import { debugEnabled } from '../../src/pool/debug.js'
+import { Spares } from '../../src/pool/spares.js'
 import { createPolicyResolver } from '../../src/policy/resolve.js'
 import { validateOptions } from '../../src/policy/validate.js'
 
@@ -59,4 +60,53 @@ describe('debugEnabled', () => {
   })
 
   test('no DEBUG, no output', () => expect(debugEnabled(undefined, 'vitest-pool-nsjail:spares')).toBe(false))
+})
+
+describe('Spares: never more than the run has files left without a worker', () => {
+  // Sandboxes stand in as what Spares uses of them: launched at once, alive until killed.
+  function kindOf(project: object, key = 'k') {
+    const created: object[] = []
+    const kind = {
+      key,
+      vitest: {} as never,
+      project: project as never,
+      create: () => {
+        const sandbox = { launch: () => Promise.resolve(), gone: new Promise(() => {}), kill: async () => {}, pid: created.length + 1 }
+        created.push(sandbox)
+        return sandbox as never
+      },
+    }
+    return { kind, created }
+  }
+
+  test('three files, one worker at a time: two spares in all, the last worker leaves none behind', async () => {
+    const project = {}
+    const { kind, created } = kindOf(project)
+    const spares = new Spares(2, null)
+    spares.runStarted([{ project }, { project }, { project }] as never)
+    const taken = []
+    for (let file = 0; file < 3; file++) {
+      spares.workerOpened(project as never)
+      taken.push(spares.take(kind))
+    }
+    expect(taken.map((s) => s !== undefined)).toEqual([false, true, true])
+    expect(created).toHaveLength(2)
+    await spares.close()
+  })
+
+  test('a run of one file launches none; with no run start seen, a kind keeps its count', async () => {
+    const project = {}
+    const one = kindOf(project)
+    const spares = new Spares(2, null)
+    spares.runStarted([{ project }] as never)
+    spares.workerOpened(project as never)
+    expect(spares.take(one.kind)).toBeUndefined()
+    expect(one.created).toHaveLength(0)
+
+    const unknown = kindOf({}, 'another project')
+    spares.workerOpened(unknown.kind.project)
+    spares.take(unknown.kind)
+    expect(unknown.created).toHaveLength(2)
+    await spares.close()
+  })
 })
