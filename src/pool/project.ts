@@ -40,8 +40,6 @@ export interface ProjectSandbox extends Preflight {
   compileCache?: string
 }
 
-/** This package's own files (the worker-side snapshot environment lives in dist/worker). */
-
 /**
  * `fs.readonly` paths must exist: bwrap would otherwise fail every worker with a vaguer message.
  * (Missing `fs.writable` folders are created: ./writable.ts.)
