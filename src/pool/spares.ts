@@ -35,7 +35,7 @@ const IDLE_MS = 500
 export interface SpareKind {
   /** Equal for two sandboxes exactly when they are launched the same way. */
   key: string
-  vitest: Vitest
+  /** Its workers' project: the run's files left without a worker are counted per project. */
   project: TestProject
   /** A sandbox of this kind, not launched yet. */
   create(): Sandbox
@@ -87,7 +87,7 @@ export class Spares {
       this.counts.taken++
       stock.failures = 0
       // After its launch (whose own line comes first), when its pid is known.
-      if (this.debug) spare.launch().then(() => this.debug!(kind.vitest, `spare taken: pid ${spare.pid}`), () => {})
+      if (this.debug) spare.launch().then(() => this.debug!(kind.project.vitest, `spare taken: pid ${spare.pid}`), () => {})
     }
     this.fill(stock)
     return spare
@@ -129,7 +129,7 @@ export class Spares {
     const spares = stocks.flatMap((stock) => stock.spares.splice(0))
     if (stocks.length && this.debug) {
       const { launched, taken, died } = this.counts
-      this.debug(stocks[0].kind.vitest, `spares stopped: ${launched} launched, ${taken} taken by workers, ${died} died before use, ${spares.length} stopped unused`)
+      this.debug(stocks[0].kind.project.vitest, `spares stopped: ${launched} launched, ${taken} taken by workers, ${died} died before use, ${spares.length} stopped unused`)
     }
     this.counts = { launched: 0, taken: 0, died: 0 }
     await Promise.all(spares.map((spare) => spare.kill('SIGKILL')))
@@ -153,7 +153,7 @@ export class Spares {
     stock.spares.push(spare)
     this.counts.launched++
     spare.launch().then(() => {
-      this.debug?.(stock.kind.vitest, `spare launched: pid ${spare.pid}`)
+      this.debug?.(stock.kind.project.vitest, `spare launched: pid ${spare.pid}`)
       return spare.gone
     }, (error: Error) => error).then((error) => {
       const index = stock.spares.indexOf(spare)
@@ -161,10 +161,10 @@ export class Spares {
       if (index === -1 || error === null) return
       stock.spares.splice(index, 1)
       this.counts.died++
-      this.debug?.(stock.kind.vitest, `a spare died before use: ${error.message}`)
+      this.debug?.(stock.kind.project.vitest, `a spare died before use: ${error.message}`)
       if (++stock.failures < MAX_FAILED_SPARES) return this.fill(stock)
       this.failing.add(stock.kind.key)
-      stock.kind.vitest.logger.error(`vitest-pool-nsjail: ${MAX_FAILED_SPARES} spare sandboxes in a row died before use, so this kind of sandbox is no longer launched ahead of need (each worker launches its own). The last one: ${error.message}`)
+      stock.kind.project.vitest.logger.error(`vitest-pool-nsjail: ${MAX_FAILED_SPARES} spare sandboxes in a row died before use, so this kind of sandbox is no longer launched ahead of need (each worker launches its own). The last one: ${error.message}`)
     })
   }
 }

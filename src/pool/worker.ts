@@ -193,7 +193,6 @@ export class NsjailPoolWorker implements PoolWorker {
     const { project, execArgv, env } = this.options
     return {
       key: launchKey({ projectName: project.name, policy, execArgv, env, workerConfig, inspector }),
-      vitest: project.vitest,
       project,
       create: () => new Sandbox({ key: group.key, policy, project: this.project!, options: this.options, shared: this.shared, workerConfig, inspector }),
     }

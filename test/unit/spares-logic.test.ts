@@ -68,7 +68,6 @@ describe('Spares: never more than the run has files left without a worker', () =
     const created: object[] = []
     const kind = {
       key,
-      vitest: {} as never,
       project: project as never,
       create: () => {
         const sandbox = { launch: () => Promise.resolve(), gone: new Promise(() => {}), kill: async () => {}, pid: created.length + 1 }
