@@ -91,6 +91,17 @@ export function locateUncached(p: string): { real: string; kind: Kind } {
   }
 }
 
+/**
+ * What exists at or around a located path: the path itself, or for a missing one (an id Vite will
+ * still probe for extensions, `./x` → `x.js`) the folder it would be in. Advice names it, since
+ * `fs.readonly` only takes paths that exist.
+ */
+function existingAround(located: Located): string {
+  let target = located.real
+  if (located.kind === 'missing') while (!existsSync(target)) target = path.dirname(target)
+  return target
+}
+
 export function createView(access: FirewallAccess, files: readonly string[] = []): View {
   const root = path.resolve(access.root)
   const writableLexical = unique(access.writable.map((p) => path.resolve(p)))
@@ -121,7 +132,7 @@ export function createView(access: FirewallAccess, files: readonly string[] = []
     const where = located.real === p ? `the path ${p}` : `the path ${p} leads (through a symlink) to ${located.real}, which`
     // Naming a hidden path itself in fs.readonly is what shows it (src/isolate/conceal.ts).
     const hidden = hiddenRoots.find((h) => under(located.real, [h]))
-    const readable = hidden ?? advisedPath(located.real, realRoot)
+    const readable = hidden ?? advisedPath(existingAround(located), realRoot)
     const why = hidden !== undefined
       ? `is hidden from the sandbox (a credential file, or fs.hide). Show it with fs.readonly: [${JSON.stringify(readable)}]`
       : `is outside what this test file may read. Allow it with fs.readonly: [${JSON.stringify(readable)}]`
